@@ -1,0 +1,336 @@
+package query
+
+import (
+	"context"
+	"math"
+	"sort"
+	"sync"
+
+	"github.com/gentre/gentre/engine/geno"
+	"github.com/gentre/gentre/engine/store"
+)
+
+// AlleleCounts are one cohort's tallies for one ALT allele (see geno.Counts
+// for the definitions).
+type AlleleCounts struct {
+	AC, AN, Het, HomAlt, Missing int64
+}
+
+// AF returns AC/AN, or NaN when AN is 0.
+func (c AlleleCounts) AF() float64 {
+	if c.AN == 0 {
+		return math.NaN()
+	}
+	return float64(c.AC) / float64(c.AN)
+}
+
+// FreqRow is one row of a freq answer: one ALT allele of one site.
+type FreqRow struct {
+	Chrom    string
+	Pos      int64
+	Ref, Alt string
+	In       AlleleCounts
+	Vs       AlleleCounts // only when the query has a comparator
+}
+
+// FreqPlan is a resolved freq question: a region of one contig and the
+// samples of the cohort and the optional comparator.
+type FreqPlan struct {
+	Contig     string
+	Start, End int64
+	In         SampleCohort // nil: every sample
+	Vs         SampleCohort // nil with HasVs false: no comparator
+	HasVs      bool
+}
+
+// record is one site of one batch, counted.
+type record struct {
+	pos    int64
+	ref    string
+	alts   []string
+	batch  uint32
+	seq    int // arrival order within the batch
+	in, vs geno.Counts
+	nIn    int64 // cohort samples in the batch(es) behind this record
+	nVs    int64
+}
+
+type chunkResult struct {
+	recs []record
+	err  error
+}
+
+// Freq answers a freq question, calling emit for each row in order:
+// contig order, then position, then ALT order (batches merged by position
+// and REF). Chunks are counted in parallel; emit runs on the caller's goroutine.
+func (e *Engine) Freq(ctx context.Context, p *FreqPlan, emit func(*FreqRow) error) error {
+	jobs := e.chunksIn(p.Contig, p.Start, p.End)
+	if len(jobs) == 0 {
+		return nil
+	}
+	multi := false
+	for _, j := range jobs {
+		if j.Batch != jobs[0].Batch {
+			multi = true
+		}
+	}
+	// Load sample sets up front (the map is not safe for the workers).
+	sets := map[uint32][]uint32{}
+	for _, j := range jobs {
+		if _, ok := sets[j.Batch]; !ok {
+			s, err := e.sampleSet(j.Batch)
+			if err != nil {
+				return err
+			}
+			sets[j.Batch] = s
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	results := make([]chan chunkResult, len(jobs))
+	for i := range results {
+		results[i] = make(chan chunkResult, 1)
+	}
+	window := make(chan struct{}, 2*e.workers)
+	next := make(chan int)
+	go func() {
+		defer close(next)
+		for i := range jobs {
+			select {
+			case window <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case next <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := 0; w < e.workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cw := &chunkWorker{plan: p, locals: map[uint32]*localSets{}}
+			for i := range next {
+				recs, err := cw.count(e.st, jobs[i], sets[jobs[i].Batch])
+				results[i] <- chunkResult{recs: recs, err: err}
+			}
+		}()
+	}
+	defer wg.Wait()
+
+	nIn := int64(e.cohortSize(p.In))
+	nVs := int64(0)
+	if p.HasVs {
+		nVs = int64(e.cohortSize(p.Vs))
+	}
+	out := &FreqRow{Chrom: p.Contig}
+	flush := func(recs []record) error {
+		for i := range recs {
+			r := &recs[i]
+			missIn := r.in.Missing + nIn - r.nIn
+			missVs := r.vs.Missing + nVs - r.nVs
+			for j, alt := range r.alts {
+				out.Pos, out.Ref, out.Alt = r.pos, r.ref, alt
+				out.In = AlleleCounts{AC: r.in.AC[j], AN: r.in.AN, Het: r.in.Het[j], HomAlt: r.in.HomAlt[j], Missing: missIn}
+				if p.HasVs {
+					out.Vs = AlleleCounts{AC: r.vs.AC[j], AN: r.vs.AN, Het: r.vs.Het[j], HomAlt: r.vs.HomAlt[j], Missing: missVs}
+				}
+				if err := emit(out); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	var pending []record
+	seq := 0
+	for i := range jobs {
+		var res chunkResult
+		select {
+		case res = <-results[i]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		<-window
+		if res.err != nil {
+			return res.err
+		}
+		if !multi {
+			if err := flush(res.recs); err != nil {
+				return err
+			}
+			continue
+		}
+		for k := range res.recs {
+			res.recs[k].seq = seq
+			seq++
+		}
+		pending = append(pending, res.recs...)
+		bound := int64(math.MaxInt64)
+		if i+1 < len(jobs) {
+			bound = jobs[i+1].First
+		}
+		var ready []record
+		ready, pending = mergeReady(pending, bound)
+		if err := flush(ready); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mergeReady sorts pending records by position (then batch and arrival),
+// merges those before bound across batches, and returns them with the rest.
+// Records of different batches match when they share position and REF and
+// are the k-th such record in their batch; their ALT alleles are united in
+// order of first appearance.
+func mergeReady(pending []record, bound int64) (ready, rest []record) {
+	sort.SliceStable(pending, func(i, j int) bool {
+		a, b := &pending[i], &pending[j]
+		if a.pos != b.pos {
+			return a.pos < b.pos
+		}
+		if a.batch != b.batch {
+			return a.batch < b.batch
+		}
+		return a.seq < b.seq
+	})
+	cut := sort.Search(len(pending), func(i int) bool { return pending[i].pos >= bound })
+	for i := 0; i < cut; {
+		j := i
+		for j < cut && pending[j].pos == pending[i].pos {
+			j++
+		}
+		ready = append(ready, mergeGroup(pending[i:j])...)
+		i = j
+	}
+	rest = append([]record(nil), pending[cut:]...)
+	return ready, rest
+}
+
+// mergeGroup merges the records at one position.
+func mergeGroup(g []record) []record {
+	type key struct {
+		batch uint32
+		ref   string
+	}
+	occ := map[key]int{}
+	var out []record
+	var outKey []int // occurrence index of each output record
+	for _, r := range g {
+		k := key{r.batch, r.ref}
+		n := occ[k]
+		occ[k] = n + 1
+		target := -1
+		for oi := range out {
+			if out[oi].ref == r.ref && outKey[oi] == n && out[oi].batch != r.batch {
+				target = oi
+				break
+			}
+		}
+		if target < 0 {
+			out = append(out, r)
+			outKey = append(outKey, n)
+			continue
+		}
+		o := &out[target]
+		o.batch = r.batch // a later record of this batch must not merge here again
+		o.in.AN += r.in.AN
+		o.in.Missing += r.in.Missing
+		o.vs.AN += r.vs.AN
+		o.vs.Missing += r.vs.Missing
+		o.nIn += r.nIn
+		o.nVs += r.nVs
+		for j, alt := range r.alts {
+			idx := -1
+			for oj, oa := range o.alts {
+				if oa == alt {
+					idx = oj
+					break
+				}
+			}
+			if idx < 0 {
+				o.alts = append(o.alts, alt)
+				o.in.AC, o.in.Het, o.in.HomAlt = append(o.in.AC, 0), append(o.in.Het, 0), append(o.in.HomAlt, 0)
+				o.vs.AC, o.vs.Het, o.vs.HomAlt = append(o.vs.AC, 0), append(o.vs.Het, 0), append(o.vs.HomAlt, 0)
+				idx = len(o.alts) - 1
+			}
+			o.in.AC[idx] += r.in.AC[j]
+			o.in.Het[idx] += r.in.Het[j]
+			o.in.HomAlt[idx] += r.in.HomAlt[j]
+			if len(r.vs.AC) > j {
+				o.vs.AC[idx] += r.vs.AC[j]
+				o.vs.Het[idx] += r.vs.Het[j]
+				o.vs.HomAlt[idx] += r.vs.HomAlt[j]
+			}
+		}
+	}
+	return out
+}
+
+type localSets struct {
+	in, vs   *geno.Bitset
+	nIn, nVs int
+}
+
+// chunkWorker counts chunks for one goroutine, keeping its scratch.
+type chunkWorker struct {
+	plan   *FreqPlan
+	locals map[uint32]*localSets
+	view   geno.View
+}
+
+func (w *chunkWorker) count(st *store.Store, ref *store.ChunkRef, samples []uint32) ([]record, error) {
+	c, err := st.ReadChunk(ref, store.PartGenotypes)
+	if err != nil {
+		return nil, err
+	}
+	ls := w.locals[ref.Batch]
+	if ls == nil {
+		ls = &localSets{}
+		ls.in, ls.nIn = localCohort(w.plan.In, samples)
+		if w.plan.HasVs {
+			ls.vs, ls.nVs = localCohort(w.plan.Vs, samples)
+		}
+		w.locals[ref.Batch] = ls
+	}
+	lo := sort.Search(len(c.Pos), func(i int) bool { return c.Pos[i] >= w.plan.Start })
+	hi := sort.Search(len(c.Pos), func(i int) bool { return c.Pos[i] > w.plan.End })
+	recs := make([]record, 0, hi-lo)
+	ns := len(c.Samples)
+	for i := lo; i < hi; i++ {
+		if err := w.view.Reset(c.Row(i), ns); err != nil {
+			return nil, err
+		}
+		al := c.Alleles(i)
+		r := record{pos: c.Pos[i], ref: string(al[0]), batch: ref.Batch, nIn: int64(ls.nIn), nVs: int64(ls.nVs)}
+		r.alts = make([]string, len(al)-1)
+		for j := range r.alts {
+			r.alts[j] = string(al[j+1])
+		}
+		if w.plan.HasVs {
+			if ls.nIn == 0 && ls.in != nil {
+				w.view.Count(ls.vs, &r.vs)
+				emptyCounts(&r.in, len(r.alts))
+			} else {
+				w.view.Count2(ls.in, ls.vs, &r.in, &r.vs)
+			}
+		} else if ls.nIn == 0 && ls.in != nil {
+			emptyCounts(&r.in, len(r.alts))
+		} else {
+			w.view.Count(ls.in, &r.in)
+		}
+		recs = append(recs, r)
+	}
+	return recs, nil
+}
+
+func emptyCounts(c *geno.Counts, nAlt int) {
+	*c = geno.Counts{}
+	c.Reset(nAlt)
+}

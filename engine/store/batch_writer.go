@@ -1,0 +1,483 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/gentre/gentre/engine/geno"
+	"github.com/gentre/gentre/engine/sites"
+)
+
+// BatchSpec describes one file about to be ingested.
+type BatchSpec struct {
+	// Source is the file's base name; Size its length in bytes. Together
+	// they let a caller find a file ingested before (FindSource).
+	Source string
+	Size   int64
+	// Samples are the pseudonyms of the file's sample columns, in order.
+	Samples []string
+	// KeepFormat names the FORMAT fields whose values are kept.
+	KeepFormat []string
+	// Header is the file's meta-information, kept for dump.
+	Header string
+	// Contigs declared by the file's header, with lengths (optional).
+	Contigs []ContigInfo
+}
+
+// BatchSummary says what a committed batch added.
+type BatchSummary struct {
+	Release    uint64
+	Variants   int64
+	Samples    int
+	NewSamples int
+	Genotypes  int64
+	Chunks     int
+	Bytes      int64 // bytes of the new chunk and site files
+}
+
+// BatchWriter adds one file's variants to the store as a new batch. Add
+// records in file order; Commit makes them a new data release, Abort drops
+// them. Encoding and compression run on background goroutines.
+type BatchWriter struct {
+	s        *Store
+	spec     BatchSpec
+	man      *Manifest // the release being built
+	batchID  uint32
+	samples  []uint32 // global indices of the columns
+	allNames []string // global sample list after this batch
+	newNames int
+	nextFile atomic.Uint64
+
+	contigs   map[string]bool
+	curContig string
+	variants  int64
+
+	group   *rowGroup
+	groups  chan *rowGroup // to the encoder
+	free    chan *rowGroup // recycled groups
+	chunks  chan *chunkJob // to the writers
+	encDone chan struct{}
+	wg      sync.WaitGroup
+
+	mu      sync.Mutex
+	err     error
+	written []ChunkRef // by chunk sequence number
+	bytes   int64
+	created []string
+	done    bool
+}
+
+const groupRows = 64
+
+// rowGroup carries copies of consecutive records to the encoder.
+type rowGroup struct {
+	n     int
+	sites [groupRows]sites.Site
+	rows  [groupRows]geno.Row
+	kept  [groupRows][]keptCopy
+}
+
+type keptCopy struct {
+	width  int
+	values []float32
+}
+
+type chunkJob struct {
+	seq   int
+	cb    *chunkBuilder
+	sites []sites.Site
+}
+
+// NewBatch starts a batch. It fails if the store is not open for writing.
+func (s *Store) NewBatch(spec BatchSpec) (*BatchWriter, error) {
+	if s.lock == nil {
+		return nil, errors.New("store: NewBatch needs a store opened with OpenWriter")
+	}
+	w := &BatchWriter{s: s, spec: spec, man: s.man.clone(), contigs: map[string]bool{}}
+	names, err := s.Samples()
+	if err != nil {
+		return nil, err
+	}
+	w.allNames = append([]string(nil), names...)
+	index := make(map[string]uint32, len(names)+len(spec.Samples))
+	for i, n := range names {
+		index[n] = uint32(i)
+	}
+	seen := make(map[string]bool, len(spec.Samples))
+	for i, n := range spec.Samples {
+		if seen[n] {
+			return nil, fmt.Errorf("%s: sample column %d repeats an earlier sample: %w", spec.Source, i+1, ErrConflict)
+		}
+		seen[n] = true
+		g, ok := index[n]
+		if !ok {
+			g = uint32(len(w.allNames))
+			index[n] = g
+			w.allNames = append(w.allNames, n)
+			w.newNames++
+		}
+		w.samples = append(w.samples, g)
+	}
+	for _, b := range w.man.Batches {
+		if b.ID >= w.batchID {
+			w.batchID = b.ID
+		}
+	}
+	w.batchID++
+	w.nextFile.Store(w.man.NextFile)
+
+	opts := s.opts
+	w.groups = make(chan *rowGroup, 4)
+	w.free = make(chan *rowGroup, 8)
+	for i := 0; i < 8; i++ {
+		w.free <- &rowGroup{}
+	}
+	w.chunks = make(chan *chunkJob, opts.Workers)
+	w.encDone = make(chan struct{})
+	go w.encodeLoop()
+	for i := 0; i < opts.Workers; i++ {
+		w.wg.Add(1)
+		go w.writeLoop()
+	}
+	w.group = <-w.free
+	return w, nil
+}
+
+func (w *BatchWriter) fail(err error) {
+	w.mu.Lock()
+	if w.err == nil {
+		w.err = err
+	}
+	w.mu.Unlock()
+}
+
+func (w *BatchWriter) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// Add appends one record: its site, genotypes (one column per batch
+// sample) and kept FORMAT values (in BatchSpec.KeepFormat order). Records
+// must come in file order, grouped by contig.
+func (w *BatchWriter) Add(site *sites.Site, row *geno.Row, kept [][]float32, keptWidth []int) error {
+	if err := w.failed(); err != nil {
+		return err
+	}
+	if row.NSamples() != len(w.samples) && !(len(w.samples) == 0 && len(row.GT) == 0) {
+		return fmt.Errorf("store: row has %d samples, batch has %d", row.NSamples(), len(w.samples))
+	}
+	if site.Chrom != w.curContig {
+		if err := w.addContig(site.Chrom); err != nil {
+			return err
+		}
+	}
+	g := w.group
+	i := g.n
+	g.sites[i] = *site
+	g.sites[i].Alts = append(g.sites[i].Alts[:0:0], site.Alts...)
+	g.rows[i].CopyFrom(row)
+	kc := g.kept[i][:0]
+	for k := range kept {
+		if k < cap(kc) {
+			kc = kc[:k+1]
+		} else {
+			kc = append(kc, keptCopy{})
+		}
+		kc[k].width = keptWidth[k]
+		kc[k].values = append(kc[k].values[:0], kept[k]...)
+	}
+	g.kept[i] = kc
+	g.n++
+	w.variants++
+	if g.n == groupRows {
+		w.flushGroup()
+	}
+	return nil
+}
+
+func (w *BatchWriter) flushGroup() {
+	if w.group.n == 0 {
+		return
+	}
+	w.groups <- w.group
+	w.group = <-w.free
+	w.group.n = 0
+}
+
+// addContig checks that the batch may add genotypes on contig c: no earlier
+// batch that shares samples with this one may already have it, and the file
+// may not return to it after another contig.
+func (w *BatchWriter) addContig(c string) error {
+	if w.contigs[c] {
+		return fmt.Errorf("%s: contig %s appears again after %s: %w", w.spec.Source, c, w.curContig, ErrConflict)
+	}
+	mine := make(map[uint32]bool, len(w.samples))
+	for _, g := range w.samples {
+		mine[g] = true
+	}
+	for i := range w.man.Batches {
+		b := &w.man.Batches[i]
+		if !slices.Contains(b.Contigs, c) {
+			continue
+		}
+		set, err := w.s.SampleSet(b)
+		if err != nil {
+			return err
+		}
+		for _, g := range set {
+			if mine[g] {
+				return fmt.Errorf("%s: samples in this file already have genotypes on contig %s from %s (batch %d); a sample may be typed once per contig: %w",
+					w.spec.Source, c, b.Source, b.ID, ErrConflict)
+			}
+		}
+	}
+	w.contigs[c] = true
+	w.curContig = c
+	if w.man.ContigIndex(c) < 0 {
+		ci := ContigInfo{Name: c}
+		for _, d := range w.spec.Contigs {
+			if d.Name == c {
+				ci.Length = d.Length
+			}
+		}
+		w.man.Contigs = append(w.man.Contigs, ci)
+	}
+	return nil
+}
+
+// encodeLoop encodes rows into chunk builders and hands full chunks to
+// the writers. It closes w.chunks when w.groups is closed and drained.
+func (w *BatchWriter) encodeLoop() {
+	defer close(w.encDone)
+	defer close(w.chunks)
+	var enc geno.Encoder
+	opts := w.s.opts
+	seq := 0
+	var cb *chunkBuilder
+	var cbSites []sites.Site
+	emit := func() {
+		if cb != nil && cb.len() > 0 {
+			w.chunks <- &chunkJob{seq: seq, cb: cb, sites: cbSites}
+			seq++
+		}
+		cb, cbSites = nil, nil
+	}
+	for g := range w.groups {
+		for i := 0; i < g.n; i++ {
+			st := &g.sites[i]
+			if cb != nil && (cb.contig != st.Chrom || cb.len() >= opts.ChunkVariants || len(cb.rows) >= opts.ChunkBytes) {
+				emit()
+			}
+			if cb == nil {
+				cb = &chunkBuilder{}
+				cb.reset(w.batchID, st.Chrom, w.samples, w.spec.KeepFormat)
+			}
+			cb.addSite(st.Pos, st.Ref, st.Alts)
+			n := len(cb.rows)
+			cb.rows = enc.Append(cb.rows, &g.rows[i])
+			cb.rowLens = append(cb.rowLens, len(cb.rows)-n)
+			for k, kc := range g.kept[i] {
+				cb.addKept(k, kc.width, kc.values)
+			}
+			cbSites = append(cbSites, *st)
+		}
+		g.n = 0
+		w.free <- g
+	}
+	emit()
+}
+
+// writeLoop compresses and writes chunks.
+func (w *BatchWriter) writeLoop() {
+	defer w.wg.Done()
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevel(w.s.opts.ZstdLevel)), zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		w.fail(err)
+	}
+	for job := range w.chunks {
+		if enc == nil || w.failed() != nil {
+			continue // drain
+		}
+		if err := w.writeChunk(job, enc); err != nil {
+			w.fail(err)
+		}
+	}
+}
+
+func (w *BatchWriter) writeChunk(job *chunkJob, enc *zstd.Encoder) error {
+	cb := job.cb
+	num := w.nextFile.Add(1) - 1
+	gtc := fileName(dirChunks, num, ".gtc")
+	pq := fileName(dirSites, num, ".parquet")
+	data := cb.encode(enc)
+
+	sb := sites.NewBuilder()
+	for i := range job.sites {
+		sb.Add(&job.sites[i])
+	}
+	var pqBuf strings.Builder
+	if err := sb.WriteParquet(&pqBuf); err != nil {
+		return fmt.Errorf("store: writing site table: %w", err)
+	}
+	if err := w.create(gtc, data); err != nil {
+		return err
+	}
+	if err := w.create(pq, []byte(pqBuf.String())); err != nil {
+		return err
+	}
+	ref := ChunkRef{
+		File: gtc, Sites: pq, Batch: w.batchID, Contig: cb.contig,
+		First: cb.pos[0], Last: cb.pos[len(cb.pos)-1], Variants: len(cb.pos),
+		Bytes: int64(len(data) + pqBuf.Len()), SHA256: sha256Hex(data),
+	}
+	w.mu.Lock()
+	for len(w.written) <= job.seq {
+		w.written = append(w.written, ChunkRef{})
+	}
+	w.written[job.seq] = ref
+	w.bytes += ref.Bytes
+	w.mu.Unlock()
+	return nil
+}
+
+// create writes a new data file and remembers it for Abort.
+func (w *BatchWriter) create(rel string, data []byte) error {
+	w.mu.Lock()
+	w.created = append(w.created, rel)
+	w.mu.Unlock()
+	if err := writeFileSync(filepath.Join(w.s.dir, rel), data, w.s.opts.NoSync); err != nil {
+		return fmt.Errorf("store: writing %s: %w", rel, err)
+	}
+	return nil
+}
+
+// stop ends the pipeline and waits for it.
+func (w *BatchWriter) stop() {
+	if w.done {
+		return
+	}
+	w.done = true
+	w.flushGroup()
+	close(w.groups)
+	<-w.encDone
+	w.wg.Wait()
+}
+
+// Abort drops the batch: every file it wrote is removed and the store's
+// release is unchanged.
+func (w *BatchWriter) Abort() {
+	w.stop()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, rel := range w.created {
+		os.Remove(filepath.Join(w.s.dir, rel))
+	}
+	w.created = nil
+}
+
+// Commit makes the batch a new data release: its files are synced, then
+// the manifest is replaced atomically. On error the store is unchanged.
+func (w *BatchWriter) Commit(sha256 string) (*BatchSummary, error) {
+	w.stop()
+	if err := w.failed(); err != nil {
+		w.Abort()
+		return nil, err
+	}
+	if prev := w.s.findSHA(sha256); prev != nil {
+		w.Abort()
+		return nil, fmt.Errorf("%s: the same content was ingested before as %s (batch %d): %w", w.spec.Source, prev.Source, prev.ID, ErrConflict)
+	}
+	m := w.man
+	if w.newNames > 0 || m.SampleFile == "" {
+		num := w.nextFile.Add(1) - 1
+		rel := fileName(dirSamples, num, ".txt")
+		body := strings.Join(w.allNames, "\n")
+		if len(w.allNames) > 0 {
+			body += "\n"
+		}
+		if err := w.create(rel, encodeChecked(samplesMagic, 1, []byte(body))); err != nil {
+			w.Abort()
+			return nil, err
+		}
+		m.SampleFile, m.NSamples = rel, len(w.allNames)
+	}
+	num := w.nextFile.Add(1) - 1
+	setRel := fileName(dirSampleSets, num, ".txt")
+	var sb strings.Builder
+	for _, g := range w.samples {
+		sb.WriteString(strconv.FormatUint(uint64(g), 10))
+		sb.WriteByte('\n')
+	}
+	if err := w.create(setRel, encodeChecked(sampleSetMagic, 1, []byte(sb.String()))); err != nil {
+		w.Abort()
+		return nil, err
+	}
+	if !w.s.opts.NoSync {
+		for _, d := range dataDirs {
+			if err := syncDir(filepath.Join(w.s.dir, d)); err != nil {
+				w.Abort()
+				return nil, err
+			}
+		}
+	}
+	contigs := make([]string, 0, len(w.contigs))
+	for _, c := range m.Contigs {
+		if w.contigs[c.Name] {
+			contigs = append(contigs, c.Name)
+		}
+	}
+	m.Release++
+	m.Committed = nowUTC()
+	m.NextFile = w.nextFile.Load()
+	m.Batches = append(m.Batches, BatchInfo{
+		ID: w.batchID, Source: w.spec.Source, Size: w.spec.Size, SHA256: sha256, Release: m.Release,
+		SampleSet: setRel, NSamples: len(w.samples), Contigs: contigs, Variants: w.variants,
+		KeepFormat: w.spec.KeepFormat, Header: w.spec.Header,
+	})
+	m.Chunks = append(m.Chunks, w.written...)
+	oldSamples := w.s.man.SampleFile
+	if err := writeManifest(w.s.dir, m, w.s.opts.NoSync); err != nil {
+		w.Abort()
+		return nil, fmt.Errorf("store: committing: %w", err)
+	}
+	w.s.man = m
+	w.s.samples = w.allNames
+	if oldSamples != "" && oldSamples != m.SampleFile {
+		os.Remove(filepath.Join(w.s.dir, oldSamples))
+	}
+	return &BatchSummary{
+		Release: m.Release, Variants: w.variants, Samples: len(w.samples), NewSamples: w.newNames,
+		Genotypes: w.variants * int64(len(w.samples)), Chunks: len(w.written), Bytes: w.bytes,
+	}, nil
+}
+
+// FindSource returns a batch ingested from a file with this base name and
+// size, or nil: a cheap first test before hashing a file to skip it.
+func (s *Store) FindSource(name string, size int64) *BatchInfo {
+	for i := range s.man.Batches {
+		b := &s.man.Batches[i]
+		if b.Source == name && b.Size == size {
+			return b
+		}
+	}
+	return nil
+}
+
+func (s *Store) findSHA(sum string) *BatchInfo {
+	for i := range s.man.Batches {
+		if s.man.Batches[i].SHA256 == sum {
+			return &s.man.Batches[i]
+		}
+	}
+	return nil
+}

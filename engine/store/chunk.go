@@ -1,0 +1,257 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// Chunk is a decoded chunk file: sites and encoded genotype rows of
+// consecutive variants of one contig from one batch. Byte slices are views
+// into the chunk's decompressed sections.
+type Chunk struct {
+	Name   string
+	Batch  uint32
+	Contig string
+	// Samples holds the global sample index of each column of the batch.
+	Samples []uint32
+	// Pos holds each variant's 1-based position.
+	Pos []int64
+	// alleles[alleleOff[i]:alleleOff[i+1]] are variant i's alleles, REF first.
+	alleles   [][]byte
+	alleleOff []int32
+	rows      [][]byte
+	Kept      []KeptField
+}
+
+// KeptField holds one FORMAT field's values, kept at ingest by request.
+type KeptField struct {
+	Key string
+	// Width[i] is the number of values per sample of variant i; Values[i]
+	// holds len(Samples)*Width[i] values (NaN when missing).
+	Width  []int
+	Values [][]float32
+}
+
+// Len returns the number of variants in the chunk.
+func (c *Chunk) Len() int { return len(c.Pos) }
+
+// Alleles returns variant i's alleles, REF first.
+func (c *Chunk) Alleles(i int) [][]byte { return c.alleles[c.alleleOff[i]:c.alleleOff[i+1]] }
+
+// Row returns variant i's encoded genotype row (engine/geno).
+func (c *Chunk) Row(i int) []byte { return c.rows[i] }
+
+// ChunkParts selects what DecodeChunk decodes beyond the header and sites.
+type ChunkParts uint8
+
+const (
+	PartGenotypes ChunkParts = 1 << iota
+	PartFormat
+)
+
+// DecodeChunk checks and decodes a chunk file's bytes.
+func DecodeChunk(name string, b []byte, parts ChunkParts) (*Chunk, error) {
+	secs, err := parseSections(name, b, func(tag byte) bool {
+		switch tag {
+		case secGenotype:
+			return parts&PartGenotypes != 0
+		case secFormat:
+			return parts&PartFormat != 0
+		}
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	c := &Chunk{Name: name}
+	haveHeader, haveSites := false, false
+	nVariants := 0
+	for _, s := range secs {
+		d := &decoder{b: s.data}
+		switch s.tag {
+		case secHeader:
+			c.Batch = uint32(d.uvarint())
+			c.Contig = string(d.bytes())
+			ns := d.count(1)
+			if d.err == nil {
+				c.Samples = make([]uint32, ns)
+			}
+			prev := int64(0)
+			for i := 0; i < ns && d.err == nil; i++ {
+				v := int64(d.uvarint())
+				prev += (v >> 1) ^ -(v & 1) // zigzag delta
+				if prev < 0 || prev > math.MaxUint32 {
+					d.err = fmt.Errorf("sample index out of range")
+				}
+				c.Samples[i] = uint32(prev)
+			}
+			nVariants = int(d.uvarint())
+			haveHeader = true
+		case secSites:
+			if !haveHeader {
+				return nil, fmt.Errorf("%s: sites before header: %w", name, ErrCorrupt)
+			}
+			n := d.count(2)
+			if d.err == nil && n != nVariants {
+				d.err = fmt.Errorf("%d sites for %d variants", n, nVariants)
+			}
+			if d.err == nil {
+				c.Pos = make([]int64, n)
+				c.alleleOff = make([]int32, n+1)
+			}
+			pos := int64(0)
+			for i := 0; i < n && d.err == nil; i++ {
+				pos += int64(d.uvarint())
+				c.Pos[i] = pos
+				na := d.count(1)
+				for j := 0; j < na && d.err == nil; j++ {
+					c.alleles = append(c.alleles, d.bytes())
+				}
+				c.alleleOff[i+1] = int32(len(c.alleles))
+			}
+			haveSites = true
+		case secGenotype:
+			n := d.count(1)
+			if d.err == nil && n != nVariants {
+				d.err = fmt.Errorf("%d genotype rows for %d variants", n, nVariants)
+			}
+			lens := make([]int, n)
+			total := 0
+			for i := 0; i < n && d.err == nil; i++ {
+				lens[i] = int(d.uvarint())
+				total += lens[i]
+				if total > len(s.data) {
+					d.err = fmt.Errorf("genotype rows overrun the section")
+				}
+			}
+			if d.err == nil && total != len(d.b) {
+				d.err = fmt.Errorf("genotype rows are %d bytes, section holds %d", total, len(d.b))
+			}
+			if d.err == nil {
+				c.rows = make([][]byte, n)
+				off := 0
+				for i, l := range lens {
+					c.rows[i] = d.b[off : off+l : off+l]
+					off += l
+				}
+			}
+		case secFormat:
+			var kf KeptField
+			kf.Key = string(d.bytes())
+			ns := len(c.Samples)
+			for i := 0; i < nVariants && d.err == nil; i++ {
+				w := d.count(0)
+				if d.err == nil && (w > 1<<16 || w*ns*4 > len(d.b)) {
+					d.err = fmt.Errorf("format field width out of range")
+					break
+				}
+				vals := make([]float32, w*ns)
+				for k := range vals {
+					vals[k] = math.Float32frombits(binary.LittleEndian.Uint32(d.b[4*k:]))
+				}
+				d.b = d.b[4*len(vals):]
+				kf.Width = append(kf.Width, w)
+				kf.Values = append(kf.Values, vals)
+			}
+			c.Kept = append(c.Kept, kf)
+		default:
+			return nil, fmt.Errorf("%s: unknown section %q: %w", name, s.tag, ErrCorrupt)
+		}
+		if d.err == nil && len(d.b) != 0 && s.tag != secGenotype {
+			d.err = fmt.Errorf("%d stray bytes", len(d.b))
+		}
+		if d.err != nil {
+			return nil, fmt.Errorf("%s: section %c: %v: %w", name, s.tag, d.err, ErrCorrupt)
+		}
+	}
+	if !haveHeader || !haveSites {
+		return nil, fmt.Errorf("%s: missing header or sites section: %w", name, ErrCorrupt)
+	}
+	if parts&PartGenotypes != 0 && c.rows == nil && nVariants > 0 {
+		return nil, fmt.Errorf("%s: no genotype section: %w", name, ErrCorrupt)
+	}
+	return c, nil
+}
+
+// chunkBuilder accumulates the variants of one chunk before it is written.
+type chunkBuilder struct {
+	batch    uint32
+	contig   string
+	samples  []uint32
+	pos      []int64
+	sites    []byte // per variant: pos delta, nalleles, alleles
+	rowLens  []int
+	rows     []byte
+	keptKeys []string
+	kept     [][]byte // per key: per variant width then values
+	lastPos  int64
+}
+
+func (cb *chunkBuilder) reset(batch uint32, contig string, samples []uint32, keptKeys []string) {
+	cb.batch, cb.contig, cb.samples, cb.keptKeys = batch, contig, samples, keptKeys
+	cb.pos, cb.sites, cb.rowLens, cb.rows = cb.pos[:0], cb.sites[:0], cb.rowLens[:0], cb.rows[:0]
+	cb.kept = cb.kept[:0]
+	for range keptKeys {
+		cb.kept = append(cb.kept, nil)
+	}
+	cb.lastPos = 0
+}
+
+func (cb *chunkBuilder) len() int { return len(cb.pos) }
+
+func (cb *chunkBuilder) addSite(pos int64, ref string, alts []string) {
+	cb.sites = binary.AppendUvarint(cb.sites, uint64(pos-cb.lastPos))
+	cb.lastPos = pos
+	cb.sites = binary.AppendUvarint(cb.sites, uint64(1+len(alts)))
+	cb.sites = appendString(cb.sites, ref)
+	for _, a := range alts {
+		cb.sites = appendString(cb.sites, a)
+	}
+	cb.pos = append(cb.pos, pos)
+}
+
+func (cb *chunkBuilder) addKept(k int, width int, values []float32) {
+	b := binary.AppendUvarint(cb.kept[k], uint64(width))
+	for _, v := range values {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+	}
+	cb.kept[k] = b
+}
+
+// encode returns the chunk file's bytes.
+func (cb *chunkBuilder) encode(enc *zstd.Encoder) []byte {
+	var h []byte
+	h = binary.AppendUvarint(h, uint64(cb.batch))
+	h = appendString(h, cb.contig)
+	h = binary.AppendUvarint(h, uint64(len(cb.samples)))
+	prev := int64(0)
+	for _, s := range cb.samples {
+		d := int64(s) - prev
+		h = binary.AppendUvarint(h, uint64((d<<1)^(d>>63)))
+		prev = int64(s)
+	}
+	h = binary.AppendUvarint(h, uint64(len(cb.pos)))
+
+	sites := binary.AppendUvarint(nil, uint64(len(cb.pos)))
+	sites = append(sites, cb.sites...)
+
+	g := binary.AppendUvarint(make([]byte, 0, len(cb.rows)+3*len(cb.rowLens)+8), uint64(len(cb.rowLens)))
+	for _, l := range cb.rowLens {
+		g = binary.AppendUvarint(g, uint64(l))
+	}
+	g = append(g, cb.rows...)
+
+	out := chunkStart(3 + len(cb.keptKeys))
+	out = appendSection(out, secHeader, h, enc)
+	out = appendSection(out, secSites, sites, enc)
+	out = appendSection(out, secGenotype, g, enc)
+	for k, key := range cb.keptKeys {
+		f := appendString(nil, key)
+		f = append(f, cb.kept[k]...)
+		out = appendSection(out, secFormat, f, enc)
+	}
+	return chunkFinish(out)
+}

@@ -1,0 +1,69 @@
+// Package store is gentre's on-disk store: immutable, self-contained
+// genotype chunks and site tables, listed by a manifest that is swapped
+// atomically, so that a crash or a failed ingest leaves the previous data
+// release intact. See docs/format.md.
+package store
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+)
+
+// ErrCorrupt is wrapped by every error about a store file that fails its
+// magic, version, length or checksum checks.
+var ErrCorrupt = errors.New("corrupt store file")
+
+// ErrConflict is wrapped by errors about input that cannot be added to the
+// store as it is (a duplicate file, samples typed twice at one site).
+var ErrConflict = errors.New("conflicts with the store")
+
+// Options tune a store. The zero value is usable: EnsureDefaults fills it.
+type Options struct {
+	// ChunkVariants is the largest number of variants in a chunk
+	// (default 4096).
+	ChunkVariants int
+	// ChunkBytes closes a chunk once its encoded genotypes reach this size
+	// before compression (default 8 MiB).
+	ChunkBytes int
+	// Workers is the number of goroutines encoding and compressing chunks
+	// (default GOMAXPROCS).
+	Workers int
+	// ZstdLevel is the zstd level for chunk sections: 1 fastest .. 4 best
+	// (klauspost/compress levels; default 2).
+	ZstdLevel int
+	// NoSync skips fsync (tests only; a crash may then lose a commit).
+	NoSync bool
+}
+
+// EnsureDefaults fills zero fields with their defaults.
+func (o *Options) EnsureDefaults() *Options {
+	if o.ChunkVariants == 0 {
+		o.ChunkVariants = 4096
+	}
+	if o.ChunkBytes == 0 {
+		o.ChunkBytes = 8 << 20
+	}
+	if o.Workers == 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	if o.ZstdLevel == 0 {
+		o.ZstdLevel = 2
+	}
+	return o
+}
+
+// Validate reports options out of range.
+func (o *Options) Validate() error {
+	switch {
+	case o.ChunkVariants < 1 || o.ChunkVariants > 1<<20:
+		return fmt.Errorf("store options: ChunkVariants %d out of range 1..%d", o.ChunkVariants, 1<<20)
+	case o.ChunkBytes < 1<<10 || o.ChunkBytes > 1<<30:
+		return fmt.Errorf("store options: ChunkBytes %d out of range 1KiB..1GiB", o.ChunkBytes)
+	case o.Workers < 1 || o.Workers > 1024:
+		return fmt.Errorf("store options: Workers %d out of range 1..1024", o.Workers)
+	case o.ZstdLevel < 1 || o.ZstdLevel > 4:
+		return fmt.Errorf("store options: ZstdLevel %d out of range 1..4", o.ZstdLevel)
+	}
+	return nil
+}
