@@ -24,6 +24,7 @@ func runIngestVCF(args []string, stdout, stderr io.Writer) error {
 	manifest := fs.String("manifest", "", "sample manifest TSV (sample_id<TAB>nhs_number) linking samples to people")
 	keep := fs.String("keep-format", "", "comma-separated FORMAT fields to keep besides GT (numeric only), e.g. DP,GQ")
 	threads := fs.Int("threads", 0, "threads for decompression and encoding (default: all cores)")
+	chunkVariants := fs.Int("chunk-variants", 0, "variants per chunk (default 4096)")
 	prof := addProfileFlags(fs)
 	files, err := parseFlags(fs, args)
 	if err != nil {
@@ -38,8 +39,8 @@ func runIngestVCF(args []string, stdout, stderr io.Writer) error {
 	if *manifest != "" {
 		return &exitError{code: 1, msg: "--manifest: linking samples to people needs the care-record side, which this build does not have yet; ingest without --manifest"}
 	}
-	if *threads < 0 {
-		return usageError("--threads must be positive")
+	if *threads < 0 || *chunkVariants < 0 {
+		return usageError("--threads and --chunk-variants must be positive")
 	}
 	var keepFormat []string
 	for _, k := range strings.Split(*keep, ",") {
@@ -60,7 +61,7 @@ func runIngestVCF(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.OpenWriter(*dir, &store.Options{Workers: *threads})
+	st, err := store.OpenWriter(*dir, &store.Options{Workers: *threads, ChunkVariants: *chunkVariants})
 	if err != nil {
 		return err
 	}

@@ -134,6 +134,16 @@ func (e *Engine) Freq(ctx context.Context, p *FreqPlan, emit func(*FreqRow) erro
 			r := &recs[i]
 			missIn := r.in.Missing + nIn - r.nIn
 			missVs := r.vs.Missing + nVs - r.nVs
+			if len(r.alts) == 0 {
+				// A site with no ALT allele (ALT "."): one row, as bcftools prints it.
+				out.Pos, out.Ref, out.Alt = r.pos, r.ref, "."
+				out.In = AlleleCounts{AN: r.in.AN, Missing: missIn}
+				out.Vs = AlleleCounts{AN: r.vs.AN, Missing: missVs}
+				if err := emit(out); err != nil {
+					return err
+				}
+				continue
+			}
 			for j, alt := range r.alts {
 				out.Pos, out.Ref, out.Alt = r.pos, r.ref, alt
 				out.In = AlleleCounts{AC: r.in.AC[j], AN: r.in.AN, Het: r.in.Het[j], HomAlt: r.in.HomAlt[j], Missing: missIn}

@@ -174,7 +174,10 @@ func (s *Store) Samples() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	lines := strings.Split(strings.TrimSuffix(string(body), "\n"), "\n")
+	lines := []string{}
+	if len(body) > 0 {
+		lines = strings.Split(strings.TrimSuffix(string(body), "\n"), "\n")
+	}
 	if len(lines) != s.man.NSamples {
 		return nil, fmt.Errorf("%s: %d samples, manifest says %d: %w", s.man.SampleFile, len(lines), s.man.NSamples, ErrCorrupt)
 	}
