@@ -62,6 +62,11 @@ func gentreFreq(t *testing.T, paths ...string) (string, error) {
 	if _, errOut, code := gentreExit(args...); code != 0 {
 		return "", fmt.Errorf("ingest: %s", strings.TrimSpace(errOut))
 	}
+	return gentreFreqStore(t, dir)
+}
+
+// gentreFreqStore returns freq's first six columns for every contig of a store.
+func gentreFreqStore(t *testing.T, dir string) (string, error) {
 	contigs, _, code := gentreExit("dump", "--store", dir)
 	if code != 0 {
 		return "", fmt.Errorf("dump failed")

@@ -39,6 +39,7 @@ func init() {
 		{"ingest vcf", "ingest vcf --store DIR [--manifest TSV] [--keep-format DP,GQ] [--threads N] FILE...", runIngestVCF},
 		{"query", "query --store DIR [--project P] [--as-of YYYY-MM-DD] [--format tsv|json] 'QUERY'", runQuery},
 		{"dump", "dump --store DIR", runDump},
+		{"synth", "synth --out DIR [--patients N] [--sites N] [--seed S]", runSynth},
 	}
 }
 
