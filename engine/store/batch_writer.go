@@ -1,15 +1,11 @@
 package store
 
 import (
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -49,13 +45,13 @@ type BatchSummary struct {
 // them. Encoding and compression run on background goroutines.
 type BatchWriter struct {
 	s        *Store
+	tx       *Tx
 	spec     BatchSpec
-	man      *Manifest // the release being built
+	man      *Manifest // the release being built (tx's)
 	batchID  uint32
 	samples  []uint32 // global indices of the columns
 	allNames []string // global sample list after this batch
 	newNames int
-	nextFile atomic.Uint64
 
 	contigs   map[string]bool
 	curContig string
@@ -72,7 +68,6 @@ type BatchWriter struct {
 	err     error
 	written []ChunkRef // by chunk sequence number
 	bytes   int64
-	created []string
 	done    bool
 }
 
@@ -99,10 +94,11 @@ type chunkJob struct {
 
 // NewBatch starts a batch. It fails if the store is not open for writing.
 func (s *Store) NewBatch(spec BatchSpec) (*BatchWriter, error) {
-	if s.lock == nil {
-		return nil, errors.New("store: NewBatch needs a store opened with OpenWriter")
+	tx, err := s.Begin()
+	if err != nil {
+		return nil, err
 	}
-	w := &BatchWriter{s: s, spec: spec, man: s.man.clone(), contigs: map[string]bool{}}
+	w := &BatchWriter{s: s, tx: tx, spec: spec, man: tx.Manifest(), contigs: map[string]bool{}}
 	names, err := s.Samples()
 	if err != nil {
 		return nil, err
@@ -133,7 +129,6 @@ func (s *Store) NewBatch(spec BatchSpec) (*BatchWriter, error) {
 		}
 	}
 	w.batchID++
-	w.nextFile.Store(w.man.NextFile)
 
 	opts := s.opts
 	w.groups = make(chan *rowGroup, 4)
@@ -316,9 +311,6 @@ func (w *BatchWriter) writeLoop() {
 
 func (w *BatchWriter) writeChunk(job *chunkJob, enc *zstd.Encoder) error {
 	cb := job.cb
-	num := w.nextFile.Add(1) - 1
-	gtc := fileName(dirChunks, num, ".gtc")
-	pq := fileName(dirSites, num, ".parquet")
 	data := cb.encode(enc)
 
 	sb := sites.NewBuilder()
@@ -329,10 +321,12 @@ func (w *BatchWriter) writeChunk(job *chunkJob, enc *zstd.Encoder) error {
 	if err := sb.WriteParquet(&pqBuf); err != nil {
 		return fmt.Errorf("store: writing site table: %w", err)
 	}
-	if err := w.create(gtc, data); err != nil {
+	gtc, err := w.tx.CreateFile(dirChunks, ".gtc", data)
+	if err != nil {
 		return err
 	}
-	if err := w.create(pq, []byte(pqBuf.String())); err != nil {
+	pq, err := w.tx.CreateFile(dirSites, ".parquet", []byte(pqBuf.String()))
+	if err != nil {
 		return err
 	}
 	ref := ChunkRef{
@@ -347,17 +341,6 @@ func (w *BatchWriter) writeChunk(job *chunkJob, enc *zstd.Encoder) error {
 	w.written[job.seq] = ref
 	w.bytes += ref.Bytes
 	w.mu.Unlock()
-	return nil
-}
-
-// create writes a new data file and remembers it for Abort.
-func (w *BatchWriter) create(rel string, data []byte) error {
-	w.mu.Lock()
-	w.created = append(w.created, rel)
-	w.mu.Unlock()
-	if err := writeFileSync(filepath.Join(w.s.dir, rel), data, w.s.opts.NoSync); err != nil {
-		return fmt.Errorf("store: writing %s: %w", rel, err)
-	}
 	return nil
 }
 
@@ -377,12 +360,7 @@ func (w *BatchWriter) stop() {
 // release is unchanged.
 func (w *BatchWriter) Abort() {
 	w.stop()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, rel := range w.created {
-		os.Remove(filepath.Join(w.s.dir, rel))
-	}
-	w.created = nil
+	w.tx.Abort()
 }
 
 // Commit makes the batch a new data release: its files are synced, then
@@ -399,36 +377,27 @@ func (w *BatchWriter) Commit(sha256 string) (*BatchSummary, error) {
 	}
 	m := w.man
 	if w.newNames > 0 || m.SampleFile == "" {
-		num := w.nextFile.Add(1) - 1
-		rel := fileName(dirSamples, num, ".txt")
 		body := strings.Join(w.allNames, "\n")
 		if len(w.allNames) > 0 {
 			body += "\n"
 		}
-		if err := w.create(rel, encodeChecked(samplesMagic, 1, []byte(body))); err != nil {
+		rel, err := w.tx.CreateChecked(dirSamples, ".txt", samplesMagic, []byte(body))
+		if err != nil {
 			w.Abort()
 			return nil, err
 		}
+		w.tx.Obsolete(m.SampleFile)
 		m.SampleFile, m.NSamples = rel, len(w.allNames)
 	}
-	num := w.nextFile.Add(1) - 1
-	setRel := fileName(dirSampleSets, num, ".txt")
 	var sb strings.Builder
 	for _, g := range w.samples {
 		sb.WriteString(strconv.FormatUint(uint64(g), 10))
 		sb.WriteByte('\n')
 	}
-	if err := w.create(setRel, encodeChecked(sampleSetMagic, 1, []byte(sb.String()))); err != nil {
+	setRel, err := w.tx.CreateChecked(dirSampleSets, ".txt", sampleSetMagic, []byte(sb.String()))
+	if err != nil {
 		w.Abort()
 		return nil, err
-	}
-	if !w.s.opts.NoSync {
-		for _, d := range dataDirs {
-			if err := syncDir(filepath.Join(w.s.dir, d)); err != nil {
-				w.Abort()
-				return nil, err
-			}
-		}
 	}
 	contigs := make([]string, 0, len(w.contigs))
 	for _, c := range m.Contigs {
@@ -436,24 +405,14 @@ func (w *BatchWriter) Commit(sha256 string) (*BatchSummary, error) {
 			contigs = append(contigs, c.Name)
 		}
 	}
-	m.Release++
-	m.Committed = nowUTC()
-	m.NextFile = w.nextFile.Load()
 	m.Batches = append(m.Batches, BatchInfo{
-		ID: w.batchID, Source: w.spec.Source, Size: w.spec.Size, SHA256: sha256, Release: m.Release,
+		ID: w.batchID, Source: w.spec.Source, Size: w.spec.Size, SHA256: sha256, Release: m.Release + 1,
 		SampleSet: setRel, NSamples: len(w.samples), Contigs: contigs, Variants: w.variants,
 		KeepFormat: w.spec.KeepFormat, Header: w.spec.Header,
 	})
 	m.Chunks = append(m.Chunks, w.written...)
-	oldSamples := w.s.man.SampleFile
-	if err := writeManifest(w.s.dir, m, w.s.opts.NoSync); err != nil {
-		w.Abort()
-		return nil, fmt.Errorf("store: committing: %w", err)
-	}
-	w.s.man = m
-	w.s.samples = w.allNames
-	if oldSamples != "" && oldSamples != m.SampleFile {
-		os.Remove(filepath.Join(w.s.dir, oldSamples))
+	if err := w.tx.Commit(); err != nil {
+		return nil, err
 	}
 	return &BatchSummary{
 		Release: m.Release, Variants: w.variants, Samples: len(w.samples), NewSamples: w.newNames,
