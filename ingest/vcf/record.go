@@ -45,7 +45,7 @@ type Header struct {
 // slices and strings are valid until the next call to Next.
 type Record struct {
 	Chrom  string
-	Pos    int64 // 1-based
+	Pos    int64  // 1-based
 	ID     string // "." when missing; several IDs are ';'-separated
 	Ref    string
 	Alt    []string // empty when ALT is "."
