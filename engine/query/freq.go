@@ -323,24 +323,15 @@ func (w *chunkWorker) count(st *store.Store, ref *store.ChunkRef, samples []uint
 		for j := range r.alts {
 			r.alts[j] = string(al[j+1])
 		}
-		if w.plan.HasVs {
-			if ls.nIn == 0 && ls.in != nil {
-				w.view.Count(ls.vs, &r.vs)
-				emptyCounts(&r.in, len(r.alts))
-			} else {
-				w.view.Count2(ls.in, ls.vs, &r.in, &r.vs)
-			}
-		} else if ls.nIn == 0 && ls.in != nil {
-			emptyCounts(&r.in, len(r.alts))
+		if w.plan.HasVs && ls.in != nil && ls.vs != nil {
+			w.view.Count2Sized(ls.in, ls.vs, ls.nIn, ls.nVs, &r.in, &r.vs)
+		} else if w.plan.HasVs {
+			w.view.CountSized(ls.in, ls.nIn, &r.in)
+			w.view.CountSized(ls.vs, ls.nVs, &r.vs)
 		} else {
-			w.view.Count(ls.in, &r.in)
+			w.view.CountSized(ls.in, ls.nIn, &r.in)
 		}
 		recs = append(recs, r)
 	}
 	return recs, nil
-}
-
-func emptyCounts(c *geno.Counts, nAlt int) {
-	*c = geno.Counts{}
-	c.Reset(nAlt)
 }

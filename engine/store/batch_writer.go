@@ -277,9 +277,15 @@ func (w *BatchWriter) encodeLoop() {
 				cb = &chunkBuilder{}
 				cb.reset(w.batchID, st.Chrom, w.samples, w.spec.KeepFormat)
 			}
-			cb.addSite(st.Pos, st.Ref, st.Alts)
 			n := len(cb.rows)
-			cb.rows = enc.Append(cb.rows, &g.rows[i])
+			rows, err := enc.AppendChecked(cb.rows, &g.rows[i])
+			if err != nil {
+				w.fail(fmt.Errorf("%s: %s:%d: %w", w.spec.Source, st.Chrom, st.Pos, err))
+				cb = nil // drop the chunk; Commit reports the error
+				continue
+			}
+			cb.addSite(st.Pos, st.Ref, st.Alts)
+			cb.rows = rows
 			cb.rowLens = append(cb.rowLens, len(cb.rows)-n)
 			for k, kc := range g.kept[i] {
 				cb.addKept(k, kc.width, kc.values)
