@@ -7,7 +7,7 @@ import (
 	"math/bits"
 )
 
-// The per-variant genotype encoding. FORMAT.md in this folder is the
+// The per-variant genotype encoding. docs/format.md ("Genotype rows") is the
 // byte-level specification; this comment is the short version.
 //
 // An encoded row describes every sample of a batch at one site. Each sample
