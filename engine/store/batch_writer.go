@@ -57,12 +57,14 @@ type BatchWriter struct {
 	curContig string
 	variants  int64
 
-	group   *rowGroup
-	groups  chan *rowGroup // to the encoder
-	free    chan *rowGroup // recycled groups
-	chunks  chan *chunkJob // to the writers
-	encDone chan struct{}
-	wg      sync.WaitGroup
+	group    *rowGroup
+	nextSeq  int
+	toEncode chan *rowGroup // to the encoders
+	encoded  chan *rowGroup // to the assembler, in any order
+	free     chan *rowGroup // recycled groups
+	chunks   chan *chunkJob // to the writers
+	asmDone  chan struct{}
+	wg       sync.WaitGroup // writers
 
 	mu      sync.Mutex
 	err     error
@@ -73,12 +75,18 @@ type BatchWriter struct {
 
 const groupRows = 64
 
-// rowGroup carries copies of consecutive records to the encoder.
+// rowGroup carries copies of consecutive records through the pipeline:
+// the caller fills it, an encoder encodes its rows, the assembler adds them
+// to chunks in sequence order.
 type rowGroup struct {
+	seq   int
 	n     int
 	sites [groupRows]sites.Site
 	rows  [groupRows]geno.Row
 	kept  [groupRows][]keptCopy
+	enc   []byte // encoded rows back to back
+	lens  [groupRows]int
+	err   error
 }
 
 type keptCopy struct {
@@ -131,14 +139,25 @@ func (s *Store) NewBatch(spec BatchSpec) (*BatchWriter, error) {
 	w.batchID++
 
 	opts := s.opts
-	w.groups = make(chan *rowGroup, 4)
-	w.free = make(chan *rowGroup, 8)
-	for i := 0; i < 8; i++ {
+	nGroups := 4*opts.Workers + 4
+	w.toEncode = make(chan *rowGroup, nGroups)
+	w.encoded = make(chan *rowGroup, nGroups)
+	w.free = make(chan *rowGroup, nGroups)
+	for i := 0; i < nGroups; i++ {
 		w.free <- &rowGroup{}
 	}
 	w.chunks = make(chan *chunkJob, opts.Workers)
-	w.encDone = make(chan struct{})
-	go w.encodeLoop()
+	w.asmDone = make(chan struct{})
+	var encoders sync.WaitGroup
+	for i := 0; i < opts.Workers; i++ {
+		encoders.Add(1)
+		go w.encodeLoop(&encoders)
+	}
+	go func() {
+		encoders.Wait()
+		close(w.encoded)
+	}()
+	go w.assembleLoop()
 	for i := 0; i < opts.Workers; i++ {
 		w.wg.Add(1)
 		go w.writeLoop()
@@ -204,7 +223,9 @@ func (w *BatchWriter) flushGroup() {
 	if w.group.n == 0 {
 		return
 	}
-	w.groups <- w.group
+	w.group.seq = w.nextSeq
+	w.nextSeq++
+	w.toEncode <- w.group
 	w.group = <-w.free
 	w.group.n = 0
 }
@@ -250,14 +271,34 @@ func (w *BatchWriter) addContig(c string) error {
 	return nil
 }
 
-// encodeLoop encodes rows into chunk builders and hands full chunks to
-// the writers. It closes w.chunks when w.groups is closed and drained.
-func (w *BatchWriter) encodeLoop() {
-	defer close(w.encDone)
-	defer close(w.chunks)
+// encodeLoop encodes the rows of groups, in parallel with other encoders.
+func (w *BatchWriter) encodeLoop(done *sync.WaitGroup) {
+	defer done.Done()
 	var enc geno.Encoder
+	for g := range w.toEncode {
+		g.enc, g.err = g.enc[:0], nil
+		for i := 0; i < g.n; i++ {
+			n := len(g.enc)
+			out, err := enc.AppendChecked(g.enc, &g.rows[i])
+			if err != nil {
+				g.err = fmt.Errorf("%s: %s:%d: %w", w.spec.Source, g.sites[i].Chrom, g.sites[i].Pos, err)
+				break
+			}
+			g.enc = out
+			g.lens[i] = len(g.enc) - n
+		}
+		w.encoded <- g
+	}
+}
+
+// assembleLoop puts encoded groups back in sequence and cuts them into
+// chunks for the writers. It closes w.chunks when the encoders are done.
+func (w *BatchWriter) assembleLoop() {
+	defer close(w.asmDone)
+	defer close(w.chunks)
 	opts := w.s.opts
-	seq := 0
+	seq, next := 0, 0
+	waiting := map[int]*rowGroup{}
 	var cb *chunkBuilder
 	var cbSites []sites.Site
 	emit := func() {
@@ -267,8 +308,12 @@ func (w *BatchWriter) encodeLoop() {
 		}
 		cb, cbSites = nil, nil
 	}
-	for g := range w.groups {
-		for i := 0; i < g.n; i++ {
+	add := func(g *rowGroup) {
+		if g.err != nil {
+			w.fail(g.err)
+		}
+		off := 0
+		for i := 0; i < g.n && g.err == nil; i++ {
 			st := &g.sites[i]
 			if cb != nil && (cb.contig != st.Chrom || cb.len() >= opts.ChunkVariants || len(cb.rows) >= opts.ChunkBytes) {
 				emit()
@@ -277,16 +322,10 @@ func (w *BatchWriter) encodeLoop() {
 				cb = &chunkBuilder{}
 				cb.reset(w.batchID, st.Chrom, w.samples, w.spec.KeepFormat)
 			}
-			n := len(cb.rows)
-			rows, err := enc.AppendChecked(cb.rows, &g.rows[i])
-			if err != nil {
-				w.fail(fmt.Errorf("%s: %s:%d: %w", w.spec.Source, st.Chrom, st.Pos, err))
-				cb = nil // drop the chunk; Commit reports the error
-				continue
-			}
 			cb.addSite(st.Pos, st.Ref, st.Alts)
-			cb.rows = rows
-			cb.rowLens = append(cb.rowLens, len(cb.rows)-n)
+			cb.rows = append(cb.rows, g.enc[off:off+g.lens[i]]...)
+			off += g.lens[i]
+			cb.rowLens = append(cb.rowLens, g.lens[i])
 			for k, kc := range g.kept[i] {
 				cb.addKept(k, kc.width, kc.values)
 			}
@@ -294,6 +333,18 @@ func (w *BatchWriter) encodeLoop() {
 		}
 		g.n = 0
 		w.free <- g
+	}
+	for g := range w.encoded {
+		waiting[g.seq] = g
+		for {
+			h, ok := waiting[next]
+			if !ok {
+				break
+			}
+			delete(waiting, next)
+			next++
+			add(h)
+		}
 	}
 	emit()
 }
@@ -357,8 +408,8 @@ func (w *BatchWriter) stop() {
 	}
 	w.done = true
 	w.flushGroup()
-	close(w.groups)
-	<-w.encDone
+	close(w.toEncode)
+	<-w.asmDone
 	w.wg.Wait()
 }
 

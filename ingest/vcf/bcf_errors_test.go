@@ -164,6 +164,8 @@ func TestBCFHeaderErrors(t *testing.T) {
 		{"BCF 1", "BCF\x04\x00\x00\x00\x00", "not a BCF"},
 		{"no #CHROM", string(bcfTestHeader("##fileformat=VCFv4.2\n")), "no #CHROM"},
 		{"text after #CHROM", string(bcfTestHeader(bcfCaseHeader + "chr1\t1\n")), "after the #CHROM"},
+		{"duplicate sample", string(bcfTestHeader(strings.Replace(bcfCaseHeader, "S3", "S1", 1))), "columns 10 and 12 have the same sample name"},
+		{"empty sample", string(bcfTestHeader(strings.Replace(bcfCaseHeader, "S3", "", 1))), "empty sample name in column 12"},
 		{"conflicting IDX", string(bcfTestHeader("##INFO=<ID=A,Number=1,Type=Integer,IDX=3>\n##INFO=<ID=B,Number=1,Type=Integer,IDX=3>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")), "IDX=3 already used"},
 		{"huge IDX", string(bcfTestHeader("##contig=<ID=c,IDX=2000000000>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n")), "IDX=2000000000 over"},
 	}

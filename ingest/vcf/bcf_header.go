@@ -97,6 +97,17 @@ func parseBCFHeaderText(text string) (*Header, []bcfMetaLine, error) {
 			if len(cols) > 9 {
 				h.Samples = cols[9:]
 			}
+			seen := make(map[string]int, len(h.Samples))
+			for i, name := range h.Samples {
+				// Columns, not names: a sample name may identify a person.
+				if name == "" {
+					return nil, nil, fmt.Errorf("header line %d: empty sample name in column %d", n, 10+i)
+				}
+				if j, dup := seen[name]; dup {
+					return nil, nil, fmt.Errorf("header line %d: columns %d and %d have the same sample name", n, 10+j, 10+i)
+				}
+				seen[name] = i
+			}
 		default:
 			return nil, nil, fmt.Errorf("header line %d: not a meta-information or #CHROM line", n)
 		}
