@@ -104,7 +104,7 @@ func localCohort(global SampleCohort, samples []uint32) (*geno.Bitset, int) {
 // cohortSize returns the number of samples in c (every sample when nil).
 func (e *Engine) cohortSize(c SampleCohort) int {
 	if c == nil {
-		return e.st.Manifest().NSamples
+		return e.st.Manifest().LiveSamples()
 	}
 	return c.Count()
 }

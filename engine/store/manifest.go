@@ -33,8 +33,35 @@ type Manifest struct {
 	// index is its position there. NSamples is its length.
 	SampleFile string      `json:"sample_file,omitempty"`
 	NSamples   int         `json:"samples"`
-	Batches    []BatchInfo `json:"batches"`
-	Chunks     []ChunkRef  `json:"chunks"`
+	// RemovedSamples counts samples removed (opted out): their lines in
+	// the sample file are "-" and no chunk holds their genotypes.
+	RemovedSamples int         `json:"removed_samples,omitempty"`
+	Batches        []BatchInfo `json:"batches"`
+	Chunks         []ChunkRef  `json:"chunks"`
+	Care           CareInfo    `json:"care"`
+}
+
+// LiveSamples returns the number of samples not removed.
+func (m *Manifest) LiveSamples() int { return m.NSamples - m.RemovedSamples }
+
+// CareInfo names the care-record files of the release (all in care/).
+type CareInfo struct {
+	// People is the people table (Parquet); a person's index is its row.
+	People  string `json:"people,omitempty"`
+	NPeople int    `json:"n_people"`
+	// Events are the events tables (Parquet), one per care ingest.
+	Events  []string `json:"events,omitempty"`
+	NEvents int64    `json:"n_events"`
+	// Links is a checked file of "sample pseudonym<TAB>person pseudonym" lines.
+	Links  string `json:"links,omitempty"`
+	NLinks int    `json:"n_links"`
+	// OptOut is a checked file of the person pseudonyms that opted out.
+	OptOut  string `json:"optout,omitempty"`
+	NOptOut int    `json:"n_optout"`
+	// Concepts is the SNOMED CT is-a hierarchy in its binary form.
+	Concepts string `json:"concepts,omitempty"`
+	// Sources lists the SHA-256 of every care file ingested (to skip repeats).
+	Sources []string `json:"sources,omitempty"`
 }
 
 // ContigInfo is one contig of the store.
@@ -110,6 +137,11 @@ func (m *Manifest) clone() *Manifest {
 	c.Contigs = append([]ContigInfo(nil), m.Contigs...)
 	c.Batches = append([]BatchInfo(nil), m.Batches...)
 	c.Chunks = append([]ChunkRef(nil), m.Chunks...)
+	c.Care.Events = append([]string(nil), m.Care.Events...)
+	c.Care.Sources = append([]string(nil), m.Care.Sources...)
+	for i := range c.Batches {
+		c.Batches[i].Contigs = append([]string(nil), c.Batches[i].Contigs...)
+	}
 	return &c
 }
 

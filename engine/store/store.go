@@ -19,13 +19,15 @@ const (
 	dirSites      = "sites"
 	dirSamples    = "samples"
 	dirSampleSets = "samplesets"
-	lockName      = "LOCK"
+	// DirCare holds the care-record files (people, events, links, opt-outs, concepts).
+	DirCare  = "care"
+	lockName = "LOCK"
 
 	samplesMagic   = "gentre-samples"
 	sampleSetMagic = "gentre-sampleset"
 )
 
-var dataDirs = []string{dirChunks, dirSites, dirSamples, dirSampleSets}
+var dataDirs = []string{dirChunks, dirSites, dirSamples, dirSampleSets, DirCare}
 
 // Store is an open store: one data release, read-only unless opened with
 // OpenWriter.
@@ -93,6 +95,12 @@ func OpenWriter(dir string, opts *Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	for _, d := range dataDirs {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	if err := s.removeOrphans(); err != nil {
 		s.Close()
 		return nil, err
@@ -132,6 +140,12 @@ func (s *Store) referenced() map[string]bool {
 		ref[c.File] = true
 		ref[c.Sites] = true
 	}
+	care := &s.man.Care
+	for _, f := range append([]string{care.People, care.Links, care.OptOut, care.Concepts}, care.Events...) {
+		if f != "" {
+			ref[f] = true
+		}
+	}
 	return ref
 }
 
@@ -165,7 +179,8 @@ func fileName(dir string, n uint64, ext string) string {
 	return dir + "/" + fmt.Sprintf("%06d", n) + ext
 }
 
-// Samples returns the pseudonyms of the store's samples, by global index.
+// Samples returns the pseudonyms of the store's samples, by global index;
+// a removed sample's entry is RemovedSample.
 func (s *Store) Samples() ([]string, error) {
 	if s.samples != nil || s.man.SampleFile == "" {
 		return s.samples, nil
@@ -184,6 +199,17 @@ func (s *Store) Samples() ([]string, error) {
 	s.samples = lines
 	return lines, nil
 }
+
+// RemovedSample marks a removed sample in the sample list.
+const RemovedSample = "-"
+
+// ReadFile reads a data file of the release by its store-relative name.
+func (s *Store) ReadFile(rel string) ([]byte, error) {
+	return os.ReadFile(filepath.Join(s.dir, rel))
+}
+
+// ReadChecked reads a checked file (see docs/format.md) and returns its body.
+func (s *Store) ReadChecked(rel, magic string) ([]byte, error) { return s.readChecked(rel, magic) }
 
 // SampleSet returns the global sample indices of batch b's columns.
 func (s *Store) SampleSet(b *BatchInfo) ([]uint32, error) {

@@ -277,3 +277,86 @@ func TestOptionsValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestRemoveSamples(t *testing.T) {
+	dir := newTestStore(t)
+	samples := []string{"p1", "p2", "p3", "p4", "p5"}
+	if _, err := ingest(t, dir, "a.vcf", samples, []string{"chr1"}, 30, &Options{ChunkVariants: 8}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest(t, dir, "b.vcf", []string{"p9"}, []string{"chr1"}, 30, nil); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := OpenWriter(dir, nil)
+	defer s.Close()
+	before := map[string]bool{}
+	for _, c := range s.Manifest().Chunks {
+		before[c.File] = true
+	}
+	tx, _ := s.Begin()
+	n, err := tx.RemoveSamples([]uint32{1, 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 4 {
+		t.Fatalf("%d chunks rewritten, want 4 (batch a only)", n)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	m := s.Manifest()
+	names, _ := s.Samples()
+	if names[1] != RemovedSample || names[3] != RemovedSample || names[0] != "p1" || m.LiveSamples() != 4 {
+		t.Fatalf("samples %v live %d", names, m.LiveSamples())
+	}
+	set, _ := s.SampleSet(&m.Batches[0])
+	if !reflect.DeepEqual(set, []uint32{0, 2, 4}) {
+		t.Fatalf("sample set %v", set)
+	}
+	var view geno.View
+	var row geno.Row
+	v := 0
+	for i := range m.Chunks {
+		ref := &m.Chunks[i]
+		if ref.Batch != m.Batches[0].ID {
+			if !before[ref.File] {
+				t.Fatal("batch b's chunk was rewritten")
+			}
+			continue
+		}
+		if before[ref.File] {
+			t.Fatal("batch a's chunk was not rewritten")
+		}
+		c, err := s.ReadChunk(ref, PartGenotypes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j := 0; j < c.Len(); j++ {
+			view.Reset(c.Row(j), len(c.Samples))
+			if err := view.Decode(&row); err != nil {
+				t.Fatal(err)
+			}
+			full := testRow(5, v)
+			for k, col := range []int{0, 2, 4} {
+				if !reflect.DeepEqual(row.Sample(k), full.Sample(col)) {
+					t.Fatalf("variant %d sample %d: %v want %v", v, col, row.Sample(k), full.Sample(col))
+				}
+			}
+			v++
+		}
+	}
+	// The old chunk files are gone; removing again is a no-op.
+	for f := range before {
+		if _, err := os.Stat(filepath.Join(dir, f)); err == nil && !s.referenced()[f] {
+			t.Fatalf("obsolete %s left behind", f)
+		}
+	}
+	tx, _ = s.Begin()
+	if n, err := tx.RemoveSamples([]uint32{1}); err != nil || n != 0 {
+		t.Fatalf("second removal: %d %v", n, err)
+	}
+	tx.Abort()
+}
