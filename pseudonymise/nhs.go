@@ -2,6 +2,7 @@ package pseudonymise
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -22,23 +23,23 @@ func NormaliseNHSNumber(s string) (string, error) {
 		case c == ' ' || c == '-':
 			continue
 		case c < '0' || c > '9':
-			return "", errors.Join(ErrNHSNumber, errors.New("contains a character other than digits, spaces and hyphens"))
+			return "", fmt.Errorf("%w: %s", ErrNHSNumber, "contains a character other than digits, spaces and hyphens")
 		}
 		if n == 10 {
-			return "", errors.Join(ErrNHSNumber, errors.New("more than 10 digits"))
+			return "", fmt.Errorf("%w: %s", ErrNHSNumber, "more than 10 digits")
 		}
 		b[n] = c
 		n++
 	}
 	if n != 10 {
-		return "", errors.Join(ErrNHSNumber, errors.New("fewer than 10 digits"))
+		return "", fmt.Errorf("%w: %s", ErrNHSNumber, "fewer than 10 digits")
 	}
 	check, ok := nhsCheckDigit(b[:9])
 	if !ok {
-		return "", errors.Join(ErrNHSNumber, errors.New("its first nine digits have no valid check digit (remainder 10)"))
+		return "", fmt.Errorf("%w: %s", ErrNHSNumber, "its first nine digits have no valid check digit (remainder 10)")
 	}
 	if b[9]-'0' != check {
-		return "", errors.Join(ErrNHSNumber, errors.New("check digit does not match (modulus 11)"))
+		return "", fmt.Errorf("%w: %s", ErrNHSNumber, "check digit does not match (modulus 11)")
 	}
 	return string(b[:]), nil
 }
