@@ -21,8 +21,8 @@ func TestReadErrors(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"", "m.tsv:1: empty file"},
 		{"sample\tnhs\n", "m.tsv:1: the header"},
-		{"sample_id\tnhs_number\nLAB-1\t9434765918\n", "m.tsv:2: nhs_number: check digit does not match"},
-		{"sample_id\tnhs_number\nLAB-1\t94347659\n", "m.tsv:2: nhs_number: fewer than 10 digits"},
+		{"sample_id\tnhs_number\nLAB-1\t9434765918\n", "m.tsv:2: nhs_number: invalid NHS number: check digit does not match"},
+		{"sample_id\tnhs_number\nLAB-1\t94347659\n", "m.tsv:2: nhs_number: invalid NHS number: fewer than 10 digits"},
 		{"sample_id\tnhs_number\nLAB-1\t9434765919\textra\n", "m.tsv:2: 3 columns"},
 		{"sample_id\tnhs_number\n\t9434765919\n", "m.tsv:2: sample_id is empty"},
 		{"sample_id\tnhs_number\nLAB-1\t9434765919\nLAB-1\t4010232137\n", "m.tsv:3: sample_id repeats the one on line 2"},
