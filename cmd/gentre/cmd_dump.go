@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gentre/gentre/engine/care"
 	"github.com/gentre/gentre/engine/geno"
 	"github.com/gentre/gentre/engine/store"
 )
@@ -64,6 +65,10 @@ func dumpStore(st *store.Store, w *bufio.Writer) error {
 	for _, b := range m.Batches {
 		fmt.Fprintf(w, "%d\t%s\t%s\t%d\t%d\t%s\t%d\t%s\n", b.ID, b.Source, b.SHA256, b.Release, b.NSamples,
 			strings.Join(b.Contigs, ","), b.Variants, strings.Join(b.KeepFormat, ","))
+	}
+
+	if err := dumpCare(st, w); err != nil {
+		return err
 	}
 
 	var row geno.Row
@@ -170,4 +175,59 @@ func appendGT(b []byte, r *geno.Row, j int) []byte {
 		b = append(b, '.')
 	}
 	return b
+}
+
+// dumpCare prints the care tables: people, events, sample links and the
+// size of the opt-out list.
+func dumpCare(st *store.Store, w *bufio.Writer) error {
+	c := &st.Manifest().Care
+	fmt.Fprintf(w, "# table people\nperson\tpseudonym\tsex\tbirth_year\tbirth_month\tarea\n")
+	if c.People != "" {
+		data, err := st.ReadFile(c.People)
+		if err != nil {
+			return err
+		}
+		people, err := care.ReadPeople(c.People, data)
+		if err != nil {
+			return err
+		}
+		for i, p := range people {
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", i, p.Pseudonym, p.Sex, orNA(int(p.BirthYear)), orNA(int(p.BirthMonth)), p.Area)
+		}
+	}
+	fmt.Fprintf(w, "# table events\nperson\tkind\tsystem\tcode\tdate\tvalue\tunit\n")
+	for _, rel := range c.Events {
+		data, err := st.ReadFile(rel)
+		if err != nil {
+			return err
+		}
+		err = care.ReadEvents(rel, data, func(e *care.Event) error {
+			v := ""
+			if !math.IsNaN(e.Value) {
+				v = strconv.FormatFloat(e.Value, 'g', -1, 64)
+			}
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Person, e.Kind, e.System, e.Code, care.Date(e.Date), v, e.Unit)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(w, "# table links\nsample\tperson\n")
+	if c.Links != "" {
+		body, err := st.ReadChecked(c.Links, "gentre-links")
+		if err != nil {
+			return err
+		}
+		w.Write(body)
+	}
+	fmt.Fprintf(w, "# table optout\npeople\n%d\n", c.NOptOut)
+	return nil
+}
+
+func orNA(v int) string {
+	if v == 0 {
+		return "NA"
+	}
+	return strconv.Itoa(v)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gentre/gentre/engine/sites"
 	"github.com/gentre/gentre/engine/store"
+	"github.com/gentre/gentre/ingest/linkage"
 	"github.com/gentre/gentre/ingest/vcf"
 	"github.com/gentre/gentre/pseudonymise"
 )
@@ -35,9 +36,6 @@ func runIngestVCF(args []string, stdout, stderr io.Writer) error {
 	}
 	if len(files) == 0 {
 		return usageError("no input FILE given")
-	}
-	if *manifest != "" {
-		return &exitError{code: 1, msg: "--manifest: linking samples to people needs the care-record side, which this build does not have yet; ingest without --manifest"}
 	}
 	if *threads < 0 || *chunkVariants < 0 {
 		return usageError("--threads and --chunk-variants must be positive")
@@ -66,6 +64,11 @@ func runIngestVCF(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	if *manifest != "" {
+		if err := ingestManifest(st, key, *manifest, stderr); err != nil {
+			return err
+		}
+	}
 	for i, path := range files {
 		if err := ingestOneVCF(st, key, path, keepFormat, *threads, stderr); err != nil {
 			if i > 0 {
@@ -135,8 +138,16 @@ func ingestOneVCF(st *store.Store, key *pseudonymise.Key, path string, keepForma
 	defer rd.Close()
 	h := rd.Header()
 	spec := store.BatchSpec{Source: name, Size: fi.Size(), KeepFormat: keepFormat, Header: strings.Join(h.Lines, "\n")}
-	for _, s := range h.Samples {
-		spec.Samples = append(spec.Samples, key.Of(pseudonymise.DomainSample, s).String())
+	links, err := linkage.Load(st, key)
+	if err != nil {
+		return err
+	}
+	for i, s := range h.Samples {
+		p := links.SamplePseudonym(s)
+		spec.Samples = append(spec.Samples, p)
+		if links.OptedOutSample(p) {
+			spec.Drop = append(spec.Drop, i)
+		}
 	}
 	for _, c := range h.Contigs {
 		spec.Contigs = append(spec.Contigs, store.ContigInfo{Name: c.Name, Length: c.Length})
@@ -188,8 +199,12 @@ func ingestOneVCF(st *store.Store, key *pseudonymise.Key, path string, keepForma
 	}
 	committed = true
 	el := time.Since(start)
-	fmt.Fprintf(stderr, "%s: %s variants, %s samples (%s new), %s genotypes, %d chunks, %s on disk, %.2fs (%s genotypes/s); release %d\n",
-		name, groupDigits(sum.Variants), groupDigits(int64(sum.Samples)), groupDigits(int64(sum.NewSamples)),
+	dropped := ""
+	if len(spec.Drop) > 0 {
+		dropped = fmt.Sprintf(" (%d samples of opted-out people not stored)", len(spec.Drop))
+	}
+	fmt.Fprintf(stderr, "%s: %s variants, %s samples%s (%s new), %s genotypes, %d chunks, %s on disk, %.2fs (%s genotypes/s); release %d\n",
+		name, groupDigits(sum.Variants), groupDigits(int64(sum.Samples)), dropped, groupDigits(int64(sum.NewSamples)),
 		groupDigits(sum.Genotypes), sum.Chunks, humanBytes(sum.Bytes), el.Seconds(),
 		groupDigits(int64(float64(sum.Genotypes)/max(el.Seconds(), 1e-9))), sum.Release)
 	return nil

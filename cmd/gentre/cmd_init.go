@@ -54,6 +54,8 @@ func runInit(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+type keyType = *pseudonymise.Key
+
 func loadKey(storeDir string) (*pseudonymise.Key, error) {
 	return pseudonymise.ReadKeyFile(keyPath(storeDir))
 }

@@ -37,6 +37,9 @@ func init() {
 	commands = []command{
 		{"init", "init --store DIR [--key-file FILE]", runInit},
 		{"ingest vcf", "ingest vcf --store DIR [--manifest TSV] [--keep-format DP,GQ] [--threads N] FILE...", runIngestVCF},
+		{"ingest manifest", "ingest manifest --store DIR TSV", runIngestManifest},
+		{"ingest fhir", "ingest fhir --store DIR FILE...", runIngestFHIR},
+		{"optout", "optout --store DIR FILE", runOptOut},
 		{"query", "query --store DIR [--project P] [--as-of YYYY-MM-DD] [--format tsv|json] 'QUERY'", runQuery},
 		{"dump", "dump --store DIR", runDump},
 		{"synth", "synth --out DIR [--patients N] [--sites N] [--seed S]", runSynth},

@@ -21,6 +21,10 @@ type BatchSpec struct {
 	Size   int64
 	// Samples are the pseudonyms of the file's sample columns, in order.
 	Samples []string
+	// Drop lists columns (0-based) whose genotypes must not be stored (the
+	// samples of people who opted out). Rows passed to Add still hold every
+	// column; the writer leaves these out.
+	Drop []int
 	// KeepFormat names the FORMAT fields whose values are kept.
 	KeepFormat []string
 	// Header is the file's meta-information, kept for dump.
@@ -53,6 +57,7 @@ type BatchWriter struct {
 	allNames []string // global sample list after this batch
 	newNames int
 
+	cols      []int // columns kept, when some are dropped
 	contigs   map[string]bool
 	curContig string
 	variants  int64
@@ -117,7 +122,18 @@ func (s *Store) NewBatch(spec BatchSpec) (*BatchWriter, error) {
 		index[n] = uint32(i)
 	}
 	seen := make(map[string]bool, len(spec.Samples))
+	drop := map[int]bool{}
+	for _, c := range spec.Drop {
+		if c < 0 || c >= len(spec.Samples) {
+			return nil, fmt.Errorf("store: dropped column %d out of range", c)
+		}
+		drop[c] = true
+	}
 	for i, n := range spec.Samples {
+		if drop[i] {
+			continue
+		}
+		w.cols = append(w.cols, i)
 		if seen[n] {
 			return nil, fmt.Errorf("%s: sample column %d repeats an earlier sample: %w", spec.Source, i+1, ErrConflict)
 		}
@@ -187,8 +203,8 @@ func (w *BatchWriter) Add(site *sites.Site, row *geno.Row, kept [][]float32, kep
 	if err := w.failed(); err != nil {
 		return err
 	}
-	if row.NSamples() != len(w.samples) && !(len(w.samples) == 0 && len(row.GT) == 0) {
-		return fmt.Errorf("store: row has %d samples, batch has %d", row.NSamples(), len(w.samples))
+	if row.NSamples() != len(w.spec.Samples) && !(len(w.spec.Samples) == 0 && len(row.GT) == 0) {
+		return fmt.Errorf("store: row has %d samples, file has %d", row.NSamples(), len(w.spec.Samples))
 	}
 	if site.Chrom != w.curContig {
 		if err := w.addContig(site.Chrom); err != nil {
@@ -199,7 +215,16 @@ func (w *BatchWriter) Add(site *sites.Site, row *geno.Row, kept [][]float32, kep
 	i := g.n
 	g.sites[i] = *site
 	g.sites[i].Alts = append(g.sites[i].Alts[:0:0], site.Alts...)
-	g.rows[i].CopyFrom(row)
+	if len(w.cols) == len(w.spec.Samples) {
+		g.rows[i].CopyFrom(row)
+	} else {
+		r := &g.rows[i]
+		r.Reset(row.NAlleles, len(w.cols), row.Ploidy)
+		for j, c := range w.cols {
+			copy(r.Sample(j), row.Sample(c))
+			r.Phased[j] = row.Phased[c]
+		}
+	}
 	kc := g.kept[i][:0]
 	for k := range kept {
 		if k < cap(kc) {
@@ -207,8 +232,16 @@ func (w *BatchWriter) Add(site *sites.Site, row *geno.Row, kept [][]float32, kep
 		} else {
 			kc = append(kc, keptCopy{})
 		}
-		kc[k].width = keptWidth[k]
-		kc[k].values = append(kc[k].values[:0], kept[k]...)
+		wd := keptWidth[k]
+		kc[k].width = wd
+		if len(w.cols) == len(w.spec.Samples) {
+			kc[k].values = append(kc[k].values[:0], kept[k]...)
+			continue
+		}
+		kc[k].values = kc[k].values[:0]
+		for _, c := range w.cols {
+			kc[k].values = append(kc[k].values, kept[k][c*wd:(c+1)*wd]...)
+		}
 	}
 	g.kept[i] = kc
 	g.n++
