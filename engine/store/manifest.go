@@ -31,8 +31,8 @@ type Manifest struct {
 	Contigs []ContigInfo `json:"contigs"`
 	// SampleFile lists the store's samples (pseudonyms); a sample's global
 	// index is its position there. NSamples is its length.
-	SampleFile string      `json:"sample_file,omitempty"`
-	NSamples   int         `json:"samples"`
+	SampleFile string `json:"sample_file,omitempty"`
+	NSamples   int    `json:"samples"`
 	// RemovedSamples counts samples removed (opted out): their lines in
 	// the sample file are "-" and no chunk holds their genotypes.
 	RemovedSamples int         `json:"removed_samples,omitempty"`
