@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gentre/gentre/engine/query"
 	"github.com/gentre/gentre/engine/store"
+	"github.com/gentre/gentre/pseudonymise"
 )
 
 func runQuery(args []string, stdout, stderr io.Writer) error {
@@ -37,12 +39,12 @@ func runQuery(args []string, stdout, stderr io.Writer) error {
 	if *format != "tsv" && *format != "json" {
 		return usageError("--format must be tsv or json")
 	}
+	var asOfDate time.Time
 	if *asOf != "" {
-		if _, err := time.Parse("2006-01-02", *asOf); err != nil {
+		if asOfDate, err = time.Parse("2006-01-02", *asOf); err != nil {
 			return usageError("--as-of %q: expected YYYY-MM-DD", *asOf)
 		}
 	}
-	_ = project
 	q, err := query.Parse(ops[0])
 	if err != nil {
 		return err
@@ -58,12 +60,20 @@ func runQuery(args []string, stdout, stderr io.Writer) error {
 	}
 	defer st.Close()
 	eng := query.NewEngine(st, *threads)
+	if !asOfDate.IsZero() {
+		eng.SetAsOf(asOfDate)
+	}
 	bw := bufio.NewWriterSize(stdout, 1<<16)
+	ctx := context.Background()
 	switch q.Kind {
 	case query.Freq:
-		err = runFreq(eng, q, *format, bw)
+		err = runFreq(ctx, eng, q, *format, bw)
+	case query.Count:
+		err = runCount(ctx, eng, q, *format, bw)
+	case query.Carriers:
+		err = runCarriers(ctx, eng, q, *dir, *project, *format, bw)
 	default:
-		err = fmt.Errorf("%s queries need care records and the cohort engine, which this build does not have yet: %w", q.Kind, query.ErrUnsupported)
+		err = fmt.Errorf("%s queries need sequencing coverage, which this build does not have yet: %w", q.Kind, query.ErrUnsupported)
 	}
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
@@ -76,22 +86,25 @@ func runQuery(args []string, stdout, stderr io.Writer) error {
 
 var freqColumns = []string{"chrom", "pos", "ref", "alt", "ac", "an", "af", "het", "hom_alt", "missing"}
 
-func runFreq(eng *query.Engine, q *query.Query, format string, w *bufio.Writer) error {
-	if _, all := q.Cohort.(query.All); !all || q.Vs != nil {
-		return fmt.Errorf("freq with a cohort (in/vs) needs care records and the cohort engine, which this build does not have yet: %w", query.ErrUnsupported)
-	}
-	contig, err := eng.ResolveContig(q.Region.Contig)
+// freqVsColumns follow freqColumns when the query has a comparator.
+var freqVsColumns = []string{"ac_vs", "an_vs", "af_vs", "het_vs", "hom_alt_vs", "missing_vs", "odds_ratio", "fisher_p", "chisq_p"}
+
+func runFreq(ctx context.Context, eng *query.Engine, q *query.Query, format string, w *bufio.Writer) error {
+	plan, _, _, err := eng.FreqPlanFor(ctx, q)
 	if err != nil {
 		return err
 	}
-	plan := &query.FreqPlan{Contig: contig, Start: q.Region.Start, End: q.Region.End}
+	cols := freqColumns
+	if plan.HasVs {
+		cols = append(append([]string(nil), freqColumns...), freqVsColumns...)
+	}
 	var emit func(*query.FreqRow) error
 	var buf []byte
 	switch format {
 	case "tsv":
-		w.WriteString(strings.Join(freqColumns, "\t") + "\n")
+		w.WriteString(strings.Join(cols, "\t") + "\n")
 		emit = func(r *query.FreqRow) error {
-			buf = appendFreqTSV(buf[:0], r)
+			buf = appendFreqTSV(buf[:0], r, plan.HasVs)
 			_, err := w.Write(buf)
 			return err
 		}
@@ -103,16 +116,79 @@ func runFreq(eng *query.Engine, q *query.Query, format string, w *bufio.Writer) 
 				w.WriteString(",")
 			}
 			first = false
-			buf = appendFreqJSON(buf[:0], r)
+			buf = appendFreqJSON(buf[:0], r, plan.HasVs)
 			_, err := w.Write(buf)
 			return err
 		}
 		defer w.WriteString("\n]\n")
 	}
-	return eng.Freq(context.Background(), plan, emit)
+	return eng.Freq(ctx, plan, emit)
 }
 
-func appendFreqTSV(b []byte, r *query.FreqRow) []byte {
+func runCount(ctx context.Context, eng *query.Engine, q *query.Query, format string, w *bufio.Writer) error {
+	rows, _, err := eng.Count(ctx, q)
+	if err != nil {
+		return err
+	}
+	if format == "json" {
+		out := make([]map[string]any, len(rows))
+		for i, r := range rows {
+			out[i] = map[string]any{"count": r.Count}
+			if q.By != "" {
+				out[i][q.By] = r.Group
+			}
+		}
+		return json.NewEncoder(w).Encode(out)
+	}
+	if q.By != "" {
+		w.WriteString(q.By + "\t")
+	}
+	w.WriteString("count\n")
+	for _, r := range rows {
+		if q.By != "" {
+			w.WriteString(r.Group + "\t")
+		}
+		w.WriteString(strconv.Itoa(r.Count) + "\n")
+	}
+	return nil
+}
+
+// runCarriers prints the project pseudonyms of the carriers: person
+// pseudonyms re-keyed under the project's own key, so two projects'
+// outputs cannot be joined.
+func runCarriers(ctx context.Context, eng *query.Engine, q *query.Query, dir, project, format string, w *bufio.Writer) error {
+	if project == "" {
+		return usageError("carriers needs --project P: carriers are listed by project pseudonym")
+	}
+	key, err := loadKey(dir)
+	if err != nil {
+		return err
+	}
+	people, _, err := eng.Carriers(ctx, q)
+	if err != nil {
+		return err
+	}
+	pk := key.Derive("project:" + project)
+	out := make([]string, len(people))
+	for i, p := range people {
+		out[i] = pk.Of(pseudonymise.DomainPerson, p).String()
+	}
+	sort.Strings(out)
+	if format == "json" {
+		rows := make([]map[string]string, len(out))
+		for i, p := range out {
+			rows[i] = map[string]string{"pseudonym": p}
+		}
+		return json.NewEncoder(w).Encode(rows)
+	}
+	w.WriteString("pseudonym\n")
+	for _, p := range out {
+		w.WriteString(p + "\n")
+	}
+	return nil
+}
+
+func appendFreqTSV(b []byte, r *query.FreqRow, vs bool) []byte {
 	b = append(b, r.Chrom...)
 	b = append(b, '\t')
 	b = strconv.AppendInt(b, r.Pos, 10)
@@ -120,7 +196,17 @@ func appendFreqTSV(b []byte, r *query.FreqRow) []byte {
 	b = append(b, r.Ref...)
 	b = append(b, '\t')
 	b = append(b, r.Alt...)
-	return appendCountsTSV(b, r.In)
+	b = appendCountsTSV(b, r.In)
+	if !vs {
+		return append(b, '\n')
+	}
+	b = appendCountsTSV(b, r.Vs)
+	t := query.TestAlleles(r.In, r.Vs)
+	for _, v := range []float64{t.OddsRatio, t.FisherP, t.ChisqP} {
+		b = append(b, '\t')
+		b = appendAF(b, v)
+	}
+	return append(b, '\n')
 }
 
 func appendCountsTSV(b []byte, c query.AlleleCounts) []byte {
@@ -134,11 +220,11 @@ func appendCountsTSV(b []byte, c query.AlleleCounts) []byte {
 		b = append(b, '\t')
 		b = strconv.AppendInt(b, v, 10)
 	}
-	return append(b, '\n')
+	return b
 }
 
-// appendAF formats an allele frequency with 6 significant digits; NA when
-// no allele was called.
+// appendAF formats a frequency or statistic with 6 significant digits; NA
+// when it is undefined (no allele called).
 func appendAF(b []byte, af float64) []byte {
 	if math.IsNaN(af) {
 		return append(b, "NA"...)
@@ -146,11 +232,7 @@ func appendAF(b []byte, af float64) []byte {
 	return strconv.AppendFloat(b, af, 'g', 6, 64)
 }
 
-type freqJSON struct {
-	Chrom   string   `json:"chrom"`
-	Pos     int64    `json:"pos"`
-	Ref     string   `json:"ref"`
-	Alt     string   `json:"alt"`
+type countsJSON struct {
 	AC      int64    `json:"ac"`
 	AN      int64    `json:"an"`
 	AF      *float64 `json:"af"`
@@ -159,10 +241,37 @@ type freqJSON struct {
 	Missing int64    `json:"missing"`
 }
 
-func appendFreqJSON(b []byte, r *query.FreqRow) []byte {
-	j := freqJSON{Chrom: r.Chrom, Pos: r.Pos, Ref: r.Ref, Alt: r.Alt, AC: r.In.AC, AN: r.In.AN, Het: r.In.Het, HomAlt: r.In.HomAlt, Missing: r.In.Missing}
-	if af := r.In.AF(); !math.IsNaN(af) {
-		j.AF = &af
+type freqJSON struct {
+	Chrom string `json:"chrom"`
+	Pos   int64  `json:"pos"`
+	Ref   string `json:"ref"`
+	Alt   string `json:"alt"`
+	countsJSON
+	Vs        *countsJSON `json:"vs,omitempty"`
+	OddsRatio *float64    `json:"odds_ratio,omitempty"`
+	FisherP   *float64    `json:"fisher_p,omitempty"`
+	ChisqP    *float64    `json:"chisq_p,omitempty"`
+}
+
+func toCountsJSON(c query.AlleleCounts) countsJSON {
+	return countsJSON{AC: c.AC, AN: c.AN, AF: finite(c.AF()), Het: c.Het, HomAlt: c.HomAlt, Missing: c.Missing}
+}
+
+// finite returns a pointer to v, or nil (JSON null) for NaN.
+func finite(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+func appendFreqJSON(b []byte, r *query.FreqRow, vs bool) []byte {
+	j := freqJSON{Chrom: r.Chrom, Pos: r.Pos, Ref: r.Ref, Alt: r.Alt, countsJSON: toCountsJSON(r.In)}
+	if vs {
+		v := toCountsJSON(r.Vs)
+		j.Vs = &v
+		t := query.TestAlleles(r.In, r.Vs)
+		j.OddsRatio, j.FisherP, j.ChisqP = finite(t.OddsRatio), finite(t.FisherP), finite(t.ChisqP)
 	}
 	out, err := json.Marshal(j)
 	if err != nil {

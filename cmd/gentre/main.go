@@ -39,6 +39,7 @@ func init() {
 		{"ingest vcf", "ingest vcf --store DIR [--manifest TSV] [--keep-format DP,GQ] [--threads N] FILE...", runIngestVCF},
 		{"ingest manifest", "ingest manifest --store DIR TSV", runIngestManifest},
 		{"ingest fhir", "ingest fhir --store DIR FILE...", runIngestFHIR},
+		{"ingest snomed", "ingest snomed --store DIR FILE", runIngestSNOMED},
 		{"optout", "optout --store DIR FILE", runOptOut},
 		{"query", "query --store DIR [--project P] [--as-of YYYY-MM-DD] [--format tsv|json] 'QUERY'", runQuery},
 		{"dump", "dump --store DIR", runDump},

@@ -36,7 +36,7 @@ func (k Kind) String() string {
 // Query is one parsed query.
 type Query struct {
 	Kind    Kind
-	Cohort  Cohort  // count: the cohort; freq/carriers/coverage: the "in" cohort (All when absent)
+	Cohort  Cohort  // count: the cohort; freq/carriers/coverage: the "in" cohort (nil without "in")
 	Vs      Cohort  // freq: the "vs" comparator, or nil
 	By      string  // count: "", "sex" or "age"
 	Region  Region  // freq, coverage
@@ -154,7 +154,7 @@ func (q *Query) String() string {
 	case Carriers:
 		b.WriteString(" " + q.Variant.String())
 	}
-	if _, all := q.Cohort.(All); !all && q.Cohort != nil {
+	if q.Cohort != nil {
 		b.WriteString(" in " + q.Cohort.String())
 	}
 	if q.Vs != nil {

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gentre/gentre/engine/geno"
 	"github.com/gentre/gentre/engine/store"
@@ -23,6 +24,8 @@ type Engine struct {
 	st      *store.Store
 	workers int
 	sets    map[uint32][]uint32 // batch sample sets, loaded on demand
+	careIx  *careIndex
+	asOf    time.Time
 }
 
 // NewEngine returns an engine over st using workers goroutines (0: GOMAXPROCS).

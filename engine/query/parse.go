@@ -109,7 +109,7 @@ func (p *parser) query() (*Query, error) {
 		}
 		return q, nil
 	case "freq", "coverage":
-		q := &Query{Kind: Freq, Cohort: All{}}
+		q := &Query{Kind: Freq}
 		if w == "coverage" {
 			q.Kind = Coverage
 		}
@@ -134,7 +134,7 @@ func (p *parser) query() (*Query, error) {
 		if err != nil {
 			return nil, err
 		}
-		q := &Query{Kind: Carriers, Variant: v, Cohort: All{}}
+		q := &Query{Kind: Carriers, Variant: v}
 		if p.keyword("in") {
 			if q.Cohort, err = p.cohort(); err != nil {
 				return nil, err

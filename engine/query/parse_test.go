@@ -12,7 +12,7 @@ func TestParse(t *testing.T) {
 		{"freq 22:16050000-16060000", "freq 22:16050000-16060000"},
 		{"freq chr22:1,000-2,000", "freq chr22:1000-2000"},
 		{"freq chrX in sex(female) vs sex(male)", "freq chrX in sex(female) vs sex(male)"},
-		{"freq seq1 in all", "freq seq1"},
+		{"freq seq1 in all", "freq seq1 in all"},
 		{"count all", "count all"},
 		{"count all by sex", "count all by sex"},
 		{"count condition(<<73211009) and sex(female) by age", "count (condition(<<73211009) and sex(female)) by age"},
@@ -23,7 +23,7 @@ func TestParse(t *testing.T) {
 		{"count medication(10481911000001102)", "count medication(10481911000001102)"},
 		{"count carrier(chr22:16050075:A:G)", "count carrier(chr22:16050075:A:G)"},
 		{"carriers chr22:16050075:A:G in condition(<<73211009)", "carriers chr22:16050075:A:G in condition(<<73211009)"},
-		{"coverage chr1:100-200 in all", "coverage chr1:100-200"},
+		{"coverage chr1:100-200 in all", "coverage chr1:100-200 in all"},
 		{"  freq\tchr22  ", "freq chr22"},
 	} {
 		q, err := Parse(tc.in)
