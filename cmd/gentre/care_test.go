@@ -56,6 +56,18 @@ func TestCareLinkageAndOptOut(t *testing.T) {
 		t.Errorf("links table has %d lines, want header + 3", n)
 	}
 
+	// The same NHS number in another file, under another resource id, is
+	// the same person: no new person, one more event.
+	again := `{"resourceType":"Patient","id":"other-id","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],"gender":"female","birthDate":"1961-03-14"}` + "\n" +
+		`{"resourceType":"Condition","id":"c7","subject":{"reference":"Patient/other-id"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"38341003"}]}}` + "\n"
+	_, errOut, code = gentreExit("ingest", "fhir", "--store", dir, writeFile(t, "again.ndjson", again))
+	if code != 0 || !strings.Contains(errOut, "1 patients (0 new people)") {
+		t.Fatalf("same person again: exit %d: %s", code, errOut)
+	}
+	if got := gentre(t, "query", "--store", dir, "count condition(38341003) and condition(44054006)"); got != "count\n1\n" {
+		t.Fatalf("events of one person from two files not joined: %q", got)
+	}
+
 	// Opting out person 2 (LAB-0002) removes the person, their events and
 	// their sample's genotypes.
 	before := gentre(t, "query", "--store", dir, "freq chr1")
@@ -74,6 +86,14 @@ func TestCareLinkageAndOptOut(t *testing.T) {
 	gt := section(dump, "genotypes batch 1")
 	if !strings.Contains(gt, "\tGT\t0/1\t./.\n") || !strings.Contains(gt, "\tGT\t0/0\t1\n") {
 		t.Fatalf("sample 2's column not removed:\n%s", gt)
+	}
+	for q, want := range map[string]string{
+		"count all": "count\n2\n", "count sex(male)": "count\n0\n",
+		"count medication(10481911000001102)": "count\n0\n", "count carrier(chr1:10:A:T)": "count\n0\n",
+	} {
+		if got := gentre(t, "query", "--store", dir, q); got != want {
+			t.Errorf("after opt-out, %s = %q, want %q", q, got, want)
+		}
 	}
 	after := gentre(t, "query", "--store", dir, "freq chr1")
 	if after == before || !strings.Contains(after, "chr1\t10\tA\tG\t1\t2\t0.5\t1\t0\t1\n") {
