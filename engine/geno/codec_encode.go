@@ -21,6 +21,7 @@ type Encoder struct {
 	present      []bool  // by ALT index (allele-1)
 	group        []int32 // ALT index -> plane group (dense)
 	tmp          []byte  // second candidate of a mixed-ploidy row
+	bits         []byte  // bitmaps of the diploid fast path (append2)
 }
 
 // denseBias: a row is stored dense when its planes take less than
@@ -46,9 +47,18 @@ func (e *Encoder) Append(dst []byte, r *Row) []byte {
 
 // AppendChecked is Append returning an error wrapping ErrInvalidRow, with
 // dst unchanged, for a row that breaks the Row contract.
+//
+// Diploid biallelic rows take a fast path (append2, in
+// codec_encode_diploid.go) that writes the same bytes as the general one
+// below; it hands rows with an End or invalid code back to it.
 func (e *Encoder) AppendChecked(dst []byte, r *Row) ([]byte, error) {
 	if err := checkShape(r); err != nil {
 		return dst, err
+	}
+	if r.Ploidy == 2 && r.NAlleles == 2 {
+		if out, ok := e.append2(dst, r); ok {
+			return out, nil
+		}
 	}
 	if err := e.scan(r); err != nil {
 		return dst, err
