@@ -88,6 +88,15 @@ type Options struct {
 	// counts, computed while writing. The SiteStats and its slices are
 	// reused: copy what you keep.
 	OnSite func(*SiteStats)
+
+	// SampleNames, when set, names the sample columns (len must be
+	// Samples; names unique, without white space) instead of S000001...
+	SampleNames []string
+	// Planted are records with caller-chosen genotypes, written among the
+	// simulated ones in position order. Simulated sites that would land
+	// on a planted position are moved to a free one; without planted
+	// sites the output is as before, byte for byte.
+	Planted []PlantedSite
 }
 
 // Injections are the rates of the features injected on top of the
@@ -196,7 +205,10 @@ func (o *Options) Validate() error {
 	if o.Inject.Missing+o.Inject.HalfCall > 1 {
 		return bad("missing + half-call rates exceed 1")
 	}
-	return nil
+	if err := o.validateNames(); err != nil {
+		return err
+	}
+	return o.validatePlanted()
 }
 
 // SiteStats are the true counts of one written record, in the conventions
@@ -232,6 +244,7 @@ type Counts struct {
 	HalfCalls    int64
 	Haploid      int // haploid samples
 	Unphased     int // unphased samples
+	Planted      int // planted records (included in Records)
 }
 
 // Result describes a written cohort.

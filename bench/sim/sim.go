@@ -134,6 +134,10 @@ func Write(w io.Writer, o Options) (*Result, error) {
 		pos:      intPositions(src, o.ContigLength),
 		w:        bufio.NewWriterSize(w, 1<<20),
 		nSamples: o.Samples,
+		planted:  sortedPlanted(o.Planted),
+	}
+	if err := avoidPlanted(wr.pos, wr.planted, o.ContigLength); err != nil {
+		return nil, err
 	}
 	if err := wr.write(source); err != nil {
 		return nil, fmt.Errorf("sim: writing: %w", err)

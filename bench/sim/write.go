@@ -89,6 +89,11 @@ type writer struct {
 	gts      []byte
 	st       SiteStats
 	counts   Counts
+	// simRecords counts simulated records (not planted ones): the
+	// injection streams are indexed by it, so planting sites leaves the
+	// simulated records' injections unchanged.
+	simRecords int
+	planted    []PlantedSite // sorted by position; the next to write first
 }
 
 func sampleName(i, n int) string {
@@ -162,12 +167,29 @@ func (wr *writer) write(source string) error {
 		if k > 1 {
 			wr.counts.MultiAllelic++
 		}
+		if err := wr.plantBefore(wr.pos[i]); err != nil {
+			return err
+		}
 		if err := wr.record(wr.pos[i], string(bases[ref]), alts[:k], missing, half, rHalfSide); err != nil {
 			return err
 		}
 		i += k
 	}
+	if err := wr.plantBefore(math.MaxInt64); err != nil {
+		return err
+	}
 	return wr.w.Flush()
+}
+
+// plantBefore writes the planted sites before position pos.
+func (wr *writer) plantBefore(pos int64) error {
+	for len(wr.planted) > 0 && wr.planted[0].Pos < pos {
+		if err := wr.writePlanted(&wr.planted[0]); err != nil {
+			return err
+		}
+		wr.planted = wr.planted[1:]
+	}
+	return nil
 }
 
 func (wr *writer) header(source string) error {
@@ -183,7 +205,11 @@ func (wr *writer) header(source string) error {
 	wr.w.WriteString("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT")
 	for s := range wr.nSamples {
 		wr.w.WriteByte('\t')
-		wr.w.WriteString(sampleName(s, wr.nSamples))
+		if o.SampleNames != nil {
+			wr.w.WriteString(o.SampleNames[s])
+		} else {
+			wr.w.WriteString(sampleName(s, wr.nSamples))
+		}
 	}
 	_, err := wr.w.WriteString("\n")
 	return err
@@ -201,7 +227,7 @@ func (wr *writer) record(pos int64, ref string, alts []string, missing, half *ev
 	st.HalfAC = resetInts(st.HalfAC, na)
 	st.AN, st.Missing, st.HalfCalls = 0, 0, 0
 
-	base := int64(wr.counts.Records) * int64(wr.nSamples)
+	base := int64(wr.simRecords) * int64(wr.nSamples)
 	gts := wr.gts[:0]
 	for s := 0; s < wr.nSamples; s++ {
 		g := base + int64(s)
@@ -280,13 +306,21 @@ func (wr *writer) record(pos int64, ref string, alts []string, missing, half *ev
 	}
 	wr.gts = gts
 	wr.counts.Records++
+	wr.simRecords++
 	wr.counts.Genotypes += int64(wr.nSamples)
+	return wr.emit(pos, ".", ref, alts)
+}
 
+// emit writes the record line for wr.st and wr.gts and reports wr.st.
+func (wr *writer) emit(pos int64, id, ref string, alts []string) error {
+	st := &wr.st
 	l := wr.line[:0]
 	l = append(l, st.Chrom...)
 	l = append(l, '\t')
 	l = strconv.AppendInt(l, pos, 10)
-	l = append(l, "\t.\t"...)
+	l = append(l, '\t')
+	l = append(l, id...)
+	l = append(l, '\t')
 	l = append(l, ref...)
 	l = append(l, '\t')
 	for j, a := range alts {
@@ -307,7 +341,7 @@ func (wr *writer) record(pos int64, ref string, alts []string, missing, half *ev
 	l = append(l, "\tGT"...)
 	wr.line = l
 	wr.w.Write(l)
-	wr.w.Write(gts)
+	wr.w.Write(wr.gts)
 	if err := wr.w.WriteByte('\n'); err != nil {
 		return err
 	}

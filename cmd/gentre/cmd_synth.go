@@ -1,23 +1,29 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"sort"
+	"strings"
+	"time"
 
-	"github.com/gentre/gentre/bench/sim"
+	"github.com/gentre/gentre/bench/synth"
 )
 
-// runSynth writes a synthetic cohort. Today: the genomes (a BGZF VCF of
-// scrm-simulated chr22 haplotypes, or the built-in generator when scrm is
-// absent) with realistic multi-allelic sites, missing and half calls.
+// runSynth writes a UK-shaped synthetic cohort (bench/synth): the curated
+// SNOMED CT fragment, FHIR R4 care records, the sample manifest and a chr22
+// VCF (scrm-simulated, or the built-in generator when scrm is absent) with
+// planted variants associated with the care records.
 func runSynth(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("synth")
 	out := fs.String("out", "", "output folder")
-	patients := fs.Int("patients", 1000, "number of people (each with one genome)")
-	sites := fs.Int("sites", 20000, "approximate number of variant sites")
+	patients := fs.Int("patients", synth.DefaultPeople, "number of people")
+	sites := fs.Int("sites", synth.DefaultSites, "approximate number of simulated variant sites")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same cohort")
+	files := fs.Int("files", 1, "split the care records across this many NDJSON files")
+	gz := fs.Bool("gzip", false, "gzip the NDJSON files")
+	generator := fs.String("generator", "", "genome simulator: scrm or go (default: scrm when installed)")
 	ops, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -28,20 +34,28 @@ func runSynth(args []string, stdout, stderr io.Writer) error {
 	if len(ops) > 0 {
 		return usageError("unexpected argument %q", ops[0])
 	}
-	if *patients < 1 || *patients > 10_000_000 || *sites < 1 {
-		return usageError("--patients must be 1..10,000,000 and --sites positive")
+	if *patients < 1 || *patients > synth.MaxPeople || *sites < 1 {
+		return usageError("--patients must be 1..%d and --sites positive", synth.MaxPeople)
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return err
-	}
-	path := filepath.Join(*out, "genomes.chr22.vcf.gz")
-	res, err := sim.Simulate(path, sim.Options{
-		Samples: *patients, Sites: *sites, Seed: *seed, Contig: "chr22",
-		Inject: sim.Realistic(), Gzip: true,
+	start := time.Now()
+	sum, err := synth.Generate(*out, synth.Options{
+		People: *patients, Sites: *sites, Seed: *seed, Files: *files, Gzip: *gz, Generator: *generator,
 	})
+	if errors.Is(err, synth.ErrOptions) {
+		return usageError("%v", err)
+	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "synth: %s: %d samples, %d records (%s)\n", path, *patients, res.Counts.Records, res.Generator)
+	total := 0
+	var types []string
+	for t, n := range sum.Resources {
+		total += n
+		types = append(types, fmt.Sprintf("%s %d", t, n))
+	}
+	sort.Strings(types)
+	fmt.Fprintf(stderr, "synth: %s: %d people, %d FHIR resources in %d file(s) (%s); %d linked + %d unlinked genomes, %d VCF records (%s, %d planted); %.1fs\n",
+		*out, sum.People, total, len(sum.Care), strings.Join(types, ", "), sum.Linked, sum.Unlinked,
+		sum.VCFRecords, sum.Generator, len(sum.Planted), time.Since(start).Seconds())
 	return nil
 }

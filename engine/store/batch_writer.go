@@ -62,6 +62,7 @@ type BatchWriter struct {
 	curContig string
 	variants  int64
 
+	builders sync.Pool // of *chunkBuilder
 	group    *rowGroup
 	nextSeq  int
 	toEncode chan *rowGroup // to the encoders
@@ -154,6 +155,7 @@ func (s *Store) NewBatch(spec BatchSpec) (*BatchWriter, error) {
 	}
 	w.batchID++
 
+	w.builders.New = func() any { return &chunkBuilder{} }
 	opts := s.opts
 	nGroups := 4*opts.Workers + 4
 	w.toEncode = make(chan *rowGroup, nGroups)
@@ -198,7 +200,9 @@ func (w *BatchWriter) failed() error {
 
 // Add appends one record: its site, genotypes (one column per batch
 // sample) and kept FORMAT values (in BatchSpec.KeepFormat order). Records
-// must come in file order, grouped by contig.
+// must come in file order, grouped by contig. Add may take row's storage
+// and leave other storage in its place: row's contents are undefined after
+// Add, and the caller may reuse it (as the VCF readers do) for the next record.
 func (w *BatchWriter) Add(site *sites.Site, row *geno.Row, kept [][]float32, keptWidth []int) error {
 	if err := w.failed(); err != nil {
 		return err
@@ -216,7 +220,8 @@ func (w *BatchWriter) Add(site *sites.Site, row *geno.Row, kept [][]float32, kep
 	g.sites[i] = *site
 	g.sites[i].Alts = append(g.sites[i].Alts[:0:0], site.Alts...)
 	if len(w.cols) == len(w.spec.Samples) {
-		g.rows[i].CopyFrom(row)
+		// Take the row's storage and give it the slot's old one: no copy.
+		g.rows[i], *row = *row, g.rows[i]
 	} else {
 		r := &g.rows[i]
 		r.Reset(row.NAlleles, len(w.cols), row.Ploidy)
@@ -352,7 +357,7 @@ func (w *BatchWriter) assembleLoop() {
 				emit()
 			}
 			if cb == nil {
-				cb = &chunkBuilder{}
+				cb = w.builders.Get().(*chunkBuilder)
 				cb.reset(w.batchID, st.Chrom, w.samples, w.spec.KeepFormat)
 			}
 			cb.addSite(st.Pos, st.Ref, st.Alts)
@@ -402,6 +407,8 @@ func (w *BatchWriter) writeLoop() {
 func (w *BatchWriter) writeChunk(job *chunkJob, enc *zstd.Encoder) error {
 	cb := job.cb
 	data := cb.encode(enc)
+	ref := ChunkRef{Batch: w.batchID, Contig: cb.contig, First: cb.pos[0], Last: cb.pos[len(cb.pos)-1], Variants: len(cb.pos)}
+	w.builders.Put(cb) // its buffers serve the next chunk
 
 	sb := sites.NewBuilder()
 	for i := range job.sites {
@@ -419,11 +426,8 @@ func (w *BatchWriter) writeChunk(job *chunkJob, enc *zstd.Encoder) error {
 	if err != nil {
 		return err
 	}
-	ref := ChunkRef{
-		File: gtc, Sites: pq, Batch: w.batchID, Contig: cb.contig,
-		First: cb.pos[0], Last: cb.pos[len(cb.pos)-1], Variants: len(cb.pos),
-		Bytes: int64(len(data) + pqBuf.Len()), SHA256: sha256Hex(data),
-	}
+	ref.File, ref.Sites = gtc, pq
+	ref.Bytes, ref.SHA256 = int64(len(data)+pqBuf.Len()), sha256Hex(data)
 	w.mu.Lock()
 	for len(w.written) <= job.seq {
 		w.written = append(w.written, ChunkRef{})
