@@ -50,15 +50,24 @@ func parseSet(b []byte, nSamples, words int, s *sampleSet) ([]byte, error) {
 	}
 	start, prev := b, -1
 	for range n {
-		g, k := uvarint(b)
-		if k <= 0 {
-			return nil, corrupt("truncated set list")
+		// Gaps are mostly one or two bytes: decode those inline.
+		var g uint64
+		switch {
+		case len(b) > 0 && b[0] < 0x80:
+			g, b = uint64(b[0]), b[1:]
+		case len(b) > 1 && b[1] < 0x80:
+			g, b = uint64(b[0]&0x7f)|uint64(b[1])<<7, b[2:]
+		default:
+			v, k := uvarintSlow(b)
+			if k <= 0 {
+				return nil, corrupt("truncated set list")
+			}
+			g, b = v, b[k:]
 		}
 		if g >= uint64(nSamples-prev-1) {
 			return nil, corrupt("set member out of range")
 		}
 		prev += int(g) + 1
-		b = b[k:]
 	}
 	s.data, s.n = start[:len(start)-len(b):len(start)-len(b)], int(n)
 	return b, nil
