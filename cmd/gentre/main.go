@@ -43,6 +43,8 @@ func init() {
 		{"optout", "optout --store DIR FILE", runOptOut},
 		{"query", "query --store DIR [--project P] [--as-of YYYY-MM-DD] [--format tsv|json] 'QUERY'", runQuery},
 		{"dump", "dump --store DIR", runDump},
+		{"project create", "project create --store DIR --name P --purpose research|planning|care [--end YYYY-MM-DD]", runProjectCreate},
+		{"token create", "token create --store DIR --user U --role ROLE [--project P] [--nhs-number N]", runTokenCreate},
 		{"synth", "synth --out DIR [--patients N] [--sites N] [--seed S]", runSynth},
 	}
 }

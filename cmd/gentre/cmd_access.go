@@ -1,0 +1,116 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/gentre/gentre/engine/store"
+	"github.com/gentre/gentre/trusted-research/access"
+)
+
+// treDB is the trusted research environment's own database (users, token
+// hashes, projects) inside the store folder.
+func treDB(dir string) string { return filepath.Join(dir, "tre.db") }
+
+func openAccess(dir string) (*access.Store, error) {
+	// Only an existing gentre store gets a TRE database.
+	if _, err := store.Open(dir, nil); err != nil {
+		return nil, err
+	}
+	return access.Open(treDB(dir), access.Options{})
+}
+
+func runProjectCreate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("project create")
+	dir := fs.String("store", "", "store folder")
+	name := fs.String("name", "", "project name")
+	purpose := fs.String("purpose", "", "research, planning or care")
+	end := fs.String("end", "", "last day of the project, YYYY-MM-DD (default: a year from today)")
+	ops, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := requireStore(*dir); err != nil {
+		return err
+	}
+	if len(ops) > 0 {
+		return usageError("unexpected argument %q", ops[0])
+	}
+	if *name == "" || *purpose == "" {
+		return usageError("--name and --purpose are required")
+	}
+	p, err := access.ParsePurpose(*purpose)
+	if err != nil {
+		return usageError("--purpose: %v", err)
+	}
+	spec := access.ProjectSpec{Name: *name, Purpose: p}
+	if *end != "" {
+		if spec.End, err = access.ParseEndDate(*end); err != nil {
+			return usageError("--end: %v", err)
+		}
+	}
+	a, err := openAccess(*dir)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	proj, err := a.CreateProject(spec)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "project %s (%s) created, ends %s\n", proj.Name, proj.Purpose, proj.End.Format("2006-01-02"))
+	return nil
+}
+
+// runTokenCreate prints only the token, one line on stdout.
+func runTokenCreate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("token create")
+	dir := fs.String("store", "", "store folder")
+	user := fs.String("user", "", "user the token is for")
+	role := fs.String("role", "", "data-manager, researcher, industry, output-checker, auditor or citizen")
+	project := fs.String("project", "", "project (researcher, industry, output-checker)")
+	nhs := fs.String("nhs-number", "", "the citizen's NHS number (role citizen); only its pseudonym is kept")
+	ops, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := requireStore(*dir); err != nil {
+		return err
+	}
+	if len(ops) > 0 {
+		return usageError("unexpected argument %q", ops[0])
+	}
+	if *user == "" || *role == "" {
+		return usageError("--user and --role are required")
+	}
+	r, err := access.ParseRole(*role)
+	if err != nil {
+		return usageError("--role: %v", err)
+	}
+	spec := access.TokenSpec{User: *user, Role: r, Project: *project}
+	if *nhs != "" {
+		key, err := loadKey(*dir)
+		if err != nil {
+			return err
+		}
+		p, err := access.CitizenPseudonym(key, *nhs)
+		if err != nil {
+			return usageError("--nhs-number: %v", err)
+		}
+		spec.Person = &p
+	}
+	a, err := openAccess(*dir)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	token, info, err := a.CreateToken(spec)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, token)
+	fmt.Fprintf(stderr, "token %s for %s (%s) expires %s\n", info.ID, info.User, info.Role, info.Expires.Format("2006-01-02"))
+	return nil
+}
+
