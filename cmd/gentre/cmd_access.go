@@ -113,4 +113,3 @@ func runTokenCreate(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "token %s for %s (%s) expires %s\n", info.ID, info.User, info.Role, info.Expires.Format("2006-01-02"))
 	return nil
 }
-
