@@ -51,6 +51,10 @@ func (s Sex) String() string {
 	return "unknown"
 }
 
+// RemovedPerson is the pseudonym of a tombstone: the row of a person who
+// opted out, emptied, so that every other person keeps their index.
+const RemovedPerson = "-"
+
 // Person is one row of the people table. A person's index is their row.
 type Person struct {
 	// Pseudonym is the keyed pseudonym of the NHS number (hex).

@@ -53,6 +53,9 @@ func loadCare(st *store.Store) (*careIndex, error) {
 	}
 	byPsn := make(map[string]int32, len(ix.people))
 	for i, p := range ix.people {
+		if p.Pseudonym == care.RemovedPerson {
+			continue // opted out: in no cohort
+		}
 		ix.all.Add(uint32(i))
 		b := ix.sex[p.Sex]
 		if b == nil {

@@ -58,8 +58,9 @@ func ReadNHSNumbers(path string) ([]string, error) {
 }
 
 // OptOut adds people to the opt-out list and removes them everywhere in
-// one new data release: their rows in the people table, their events, and
-// the genotypes of every sample linked to them. The list keeps only keyed
+// one new data release: their rows in the people table (left as tombstones
+// so that other people keep their indices), their events, and the
+// genotypes of every sample linked to them. The list keeps only keyed
 // pseudonyms, so later ingests drop them too.
 func OptOut(st *store.Store, key *pseudonymise.Key, numbers []string) (*OptOutSummary, error) {
 	s, err := Load(st, key)
@@ -78,17 +79,14 @@ func OptOut(st *store.Store, key *pseudonymise.Key, numbers []string) (*OptOutSu
 	}
 	sum.Total = len(s.OptOut)
 
-	// People: keep the others, in order; remap indices.
-	remap := make([]int32, len(s.People))
-	var kept []care.Person
+	// People keep their indices (person sets kept by the disclosure guard
+	// refer to them): a removed person's row becomes a tombstone.
+	gone := map[int32]bool{}
 	for i, p := range s.People {
 		if drop[p.Pseudonym] {
-			remap[i] = -1
+			gone[int32(i)] = true
 			sum.PeopleRemoved++
-			continue
 		}
-		remap[i] = int32(len(kept))
-		kept = append(kept, p)
 	}
 	// Samples linked to them.
 	samples, err := st.Samples()
@@ -112,7 +110,9 @@ func OptOut(st *store.Store, key *pseudonymise.Key, numbers []string) (*OptOutSu
 		return nil, err
 	}
 	if sum.PeopleRemoved > 0 {
-		s.People = kept
+		for i := range gone {
+			s.People[i] = care.Person{Pseudonym: care.RemovedPerson}
+		}
 		c := &tx.Manifest().Care
 		var events []string
 		var n int64
@@ -123,10 +123,10 @@ func OptOut(st *store.Store, key *pseudonymise.Key, numbers []string) (*OptOutSu
 			}
 			ew := care.NewEventWriter()
 			err = care.ReadEvents(rel, data, func(e *care.Event) error {
-				if int(e.Person) >= len(remap) || e.Person < 0 {
+				if int(e.Person) >= len(s.People) || e.Person < 0 {
 					return fmt.Errorf("%s: person index out of range: %w", rel, store.ErrCorrupt)
 				}
-				if e.Person = remap[e.Person]; e.Person < 0 {
+				if gone[e.Person] {
 					sum.EventsRemoved++
 					return nil
 				}

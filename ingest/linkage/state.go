@@ -80,6 +80,9 @@ func Load(st *store.Store, key *pseudonymise.Key) (*State, error) {
 
 func (s *State) index(i int32) {
 	p := &s.People[i]
+	if p.Pseudonym == care.RemovedPerson {
+		return
+	}
 	s.byPsn[p.Pseudonym] = i
 	for _, r := range p.Refs {
 		s.byRef[r] = i
