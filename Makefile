@@ -6,7 +6,7 @@ DEMO_DIR  ?= demo
 FUZZTIME  ?= 60s
 STATICCHECK_VERSION ?= v0.8.2
 
-.PHONY: all build deps test test-short demo bench bench-go fuzz lint proto clean
+.PHONY: all build deps test test-short demo bench bench-go bench-care fuzz lint proto clean
 
 all: build
 
@@ -37,6 +37,10 @@ bench-go:
 
 bench: deps build bench-go
 	$(GO) run ./cmd/gentre-bench -samples 1000,10000 -out bench/results
+
+# FHIR ingest rate on 100,000 synthetic patients and SNOMED CT closure times.
+bench-care:
+	bash bench/care.sh
 
 # Every fuzz target for FUZZTIME each.
 fuzz:
