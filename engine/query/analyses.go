@@ -130,4 +130,3 @@ func (e *Engine) Carriers(ctx context.Context, q *Query) ([]string, *roaring.Bit
 // SampleCount returns the number of samples a sample set holds (every
 // live sample when nil).
 func (e *Engine) SampleCount(s *geno.Bitset) int { return e.cohortSize(s) }
-

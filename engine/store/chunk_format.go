@@ -190,11 +190,6 @@ func (d *decoder) bytes() []byte {
 	return s
 }
 
-func appendBytes(dst, s []byte) []byte {
-	dst = binary.AppendUvarint(dst, uint64(len(s)))
-	return append(dst, s...)
-}
-
 func appendString(dst []byte, s string) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(s)))
 	return append(dst, s...)

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -15,7 +15,16 @@ import (
 
 // syntheaPath is a real Synthea R4 transaction Bundle (one patient, ~2 MB
 // pretty-printed) that ships with the Go toolchain.
-var syntheaPath = filepath.Join(runtime.GOROOT(), "src", "encoding", "json", "internal", "jsontest", "testdata", "synthea_fhir.json.zst")
+var syntheaPath = filepath.Join(goroot(), "src", "encoding", "json", "internal", "jsontest", "testdata", "synthea_fhir.json.zst")
+
+// goroot asks the go command for its GOROOT (runtime.GOROOT is deprecated).
+func goroot() string {
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
 
 func readSynthea(t *testing.T) (compressed, plain []byte) {
 	t.Helper()

@@ -54,26 +54,6 @@ func FuzzRF2(f *testing.F) {
 	})
 }
 
-func exercise(h *Hierarchy) {
-	if h.Len() > 2000 {
-		return
-	}
-	var s *ConceptSet
-	for i := range int32(h.Len()) {
-		id := h.SCTID(i)
-		h.Index(id)
-		s = h.DescendantSetOf(i, s)
-		s.SCTIDs()
-		s.AppendRuns(nil)
-		h.Ancestors(id)
-		h.Parents(id)
-		h.Children(id)
-		h.IsA(id, h.SCTID(int32(h.Len())-1-i))
-		h.DescendantsOrSelf(id)
-	}
-	h.Roots()
-}
-
 // checkConsistent runs every query on every concept (small hierarchies).
 func checkConsistent(t *testing.T, h *Hierarchy) {
 	t.Helper()

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/biogo/hts/bgzf"
+	"github.com/gentre/gentre/internal/bgzf"
 	"github.com/klauspost/compress/gzip"
 )
 
@@ -106,10 +106,7 @@ func (r *Reader) decompress(opts Options) (io.Reader, error) {
 	}
 	switch {
 	case isBGZF(magic):
-		bg, err := bgzf.NewReader(br, opts.Threads)
-		if err != nil {
-			return nil, r.compressionError("BGZF", err)
-		}
+		bg := bgzf.NewReader(br, opts.Threads) // its errors come with the data
 		r.bgz = bg
 		return &bgzfStream{r: r, bg: bg}, nil
 	case len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b:
@@ -256,7 +253,12 @@ func (r *Reader) Err() error { return r.err }
 // Offset returns the number of (compressed) input bytes consumed so far,
 // for progress reporting. Read-ahead makes it run slightly ahead of the
 // current record.
-func (r *Reader) Offset() int64 { return r.raw.n.Load() }
+func (r *Reader) Offset() int64 {
+	if r.bgz != nil {
+		return r.bgz.Offset() // the blocks handed out, not the read-ahead
+	}
+	return r.raw.n.Load()
+}
 
 // Close releases the decompression goroutines and, for a Reader made by
 // Open, closes the file. It does not report decoding errors (see Err).
@@ -276,7 +278,7 @@ func (r *Reader) Close() error {
 // compressionError reports a truncated or corrupt compressed stream.
 func (r *Reader) compressionError(kind string, err error) error {
 	reason := err.Error()
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
+	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
 		reason = "unexpected end of file"
 	}
 	return &streamError{name: r.name, reason: fmt.Sprintf("truncated or corrupt %s data (%s)", kind, reason)}
@@ -292,49 +294,23 @@ type streamError struct {
 func (e *streamError) Error() string { return e.name + ": " + e.reason + ": " + ErrFormat.Error() }
 func (e *streamError) Unwrap() error { return ErrFormat }
 
-// countingReader counts the bytes read from the input and keeps the last
-// bytes read, to check for the BGZF end-of-file block.
+// countingReader counts the bytes read from the input.
 type countingReader struct {
 	r io.Reader
 	n atomic.Int64
-
-	mu   sync.Mutex
-	tail [len(bgzfEOF)]byte
-	nt   int // valid bytes in tail (≤ len(tail))
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	if n > 0 {
-		c.n.Add(int64(n))
-		c.mu.Lock()
-		got := p[:n]
-		if len(got) >= len(c.tail) {
-			copy(c.tail[:], got[len(got)-len(c.tail):])
-			c.nt = len(c.tail)
-		} else {
-			keep := min(c.nt, len(c.tail)-len(got))
-			copy(c.tail[:], c.tail[c.nt-keep:c.nt])
-			copy(c.tail[keep:], got)
-			c.nt = keep + len(got)
-		}
-		c.mu.Unlock()
-	}
+	c.n.Add(int64(n))
 	return n, err
-}
-
-// endsWith reports whether the input read so far ends with suffix.
-func (c *countingReader) endsWith(suffix string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.nt == len(suffix) && string(c.tail[:c.nt]) == suffix
 }
 
 // bgzfEOF is the BGZF end-of-file marker block (SAM spec §4.1.2).
 const bgzfEOF = "\x1f\x8b\x08\x04\x00\x00\x00\x00\x00\xff\x06\x00\x42\x43\x02\x00\x1b\x00\x03\x00\x00\x00\x00\x00\x00\x00\x00\x00"
 
-// bgzfStream turns the BGZF reader's errors into ErrFormat errors and a
-// missing end-of-file block (a file cut at a block boundary) into an error.
+// bgzfStream turns the BGZF reader's errors into ErrFormat errors, naming
+// a missing end-of-file block (a file cut at a block boundary) as such.
 type bgzfStream struct {
 	r   *Reader
 	bg  *bgzf.Reader
@@ -349,10 +325,10 @@ func (s *bgzfStream) Read(p []byte) (int, error) {
 	switch {
 	case err == nil:
 	case err == io.EOF:
-		if !s.r.raw.endsWith(bgzfEOF) {
-			err = &streamError{name: s.r.name, reason: "truncated BGZF file (no end-of-file block)"}
-		}
 		s.err = err
+	case errors.Is(err, bgzf.ErrNoEOF):
+		s.err = &streamError{name: s.r.name, reason: "truncated BGZF file (no end-of-file block)"}
+		err = s.err
 	default:
 		s.err = s.r.compressionError("BGZF", err)
 		err = s.err

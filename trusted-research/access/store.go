@@ -8,6 +8,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Options configure a Store. The zero value is usable: EnsureDefaults fills
@@ -102,7 +103,7 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
+		if errors.Is(err, berrors.ErrTimeout) {
 			return nil, fmt.Errorf("access: opening %s: %w (is gentre serve running?)", filepath.Base(path), ErrLocked)
 		}
 		return nil, fmt.Errorf("access: opening %s: %w", filepath.Base(path), err)

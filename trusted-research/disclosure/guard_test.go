@@ -154,11 +154,11 @@ func TestGuardFailsClosedOnCorruption(t *testing.T) {
 func TestSketchBoundsDifference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
 	for range 2000 {
-		a, b := roaring.New(), roaring.New()
+		a := roaring.New()
 		for range rng.IntN(300) {
 			a.Add(uint32(rng.IntN(5000)))
 		}
-		b = a.Clone()
+		b := a.Clone()
 		for range rng.IntN(20) {
 			x := uint32(rng.IntN(5000))
 			if b.Contains(x) {
