@@ -20,6 +20,7 @@ deps:
 # plink2 and samtools (GENTRE_REQUIRE_PEERS=1 turns "peer missing" from a
 # skip into a failure, so CI cannot pass by skipping them).
 test: deps
+	$(GO) vet ./...
 	GENTRE_REQUIRE_PEERS=1 $(GO) test -count=1 -timeout 30m ./...
 
 test-short:
