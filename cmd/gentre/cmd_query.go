@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"sort"
@@ -72,8 +71,8 @@ func runQuery(args []string, stdout, stderr io.Writer) error {
 		err = runCount(ctx, eng, q, *format, bw)
 	case query.Carriers:
 		err = runCarriers(ctx, eng, q, *dir, *project, *format, bw)
-	default:
-		err = fmt.Errorf("%s queries need sequencing coverage, which this build does not have yet: %w", q.Kind, query.ErrUnsupported)
+	case query.Coverage:
+		err = runCoverage(ctx, eng, q, *format, bw)
 	}
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
@@ -98,13 +97,17 @@ func runFreq(ctx context.Context, eng *query.Engine, q *query.Query, format stri
 	if plan.HasVs {
 		cols = append(append([]string(nil), freqColumns...), freqVsColumns...)
 	}
+	covered := plan.HasCovered()
+	if covered {
+		cols = append(append([]string(nil), cols...), "covered")
+	}
 	var emit func(*query.FreqRow) error
 	var buf []byte
 	switch format {
 	case "tsv":
 		w.WriteString(strings.Join(cols, "\t") + "\n")
 		emit = func(r *query.FreqRow) error {
-			buf = appendFreqTSV(buf[:0], r, plan.HasVs)
+			buf = appendFreqTSV(buf[:0], r, plan.HasVs, covered)
 			_, err := w.Write(buf)
 			return err
 		}
@@ -116,7 +119,7 @@ func runFreq(ctx context.Context, eng *query.Engine, q *query.Query, format stri
 				w.WriteString(",")
 			}
 			first = false
-			buf = appendFreqJSON(buf[:0], r, plan.HasVs)
+			buf = appendFreqJSON(buf[:0], r, plan.HasVs, covered)
 			_, err := w.Write(buf)
 			return err
 		}
@@ -188,7 +191,7 @@ func runCarriers(ctx context.Context, eng *query.Engine, q *query.Query, dir, pr
 	return nil
 }
 
-func appendFreqTSV(b []byte, r *query.FreqRow, vs bool) []byte {
+func appendFreqTSV(b []byte, r *query.FreqRow, vs, covered bool) []byte {
 	b = append(b, r.Chrom...)
 	b = append(b, '\t')
 	b = strconv.AppendInt(b, r.Pos, 10)
@@ -197,14 +200,17 @@ func appendFreqTSV(b []byte, r *query.FreqRow, vs bool) []byte {
 	b = append(b, '\t')
 	b = append(b, r.Alt...)
 	b = appendCountsTSV(b, r.In)
-	if !vs {
-		return append(b, '\n')
+	if vs {
+		b = appendCountsTSV(b, r.Vs)
+		t := query.TestAlleles(r.In, r.Vs)
+		for _, v := range []float64{t.OddsRatio, t.FisherP, t.ChisqP} {
+			b = append(b, '\t')
+			b = appendAF(b, v)
+		}
 	}
-	b = appendCountsTSV(b, r.Vs)
-	t := query.TestAlleles(r.In, r.Vs)
-	for _, v := range []float64{t.OddsRatio, t.FisherP, t.ChisqP} {
+	if covered {
 		b = append(b, '\t')
-		b = appendAF(b, v)
+		b = strconv.AppendInt(b, r.Covered, 10)
 	}
 	return append(b, '\n')
 }
@@ -251,6 +257,7 @@ type freqJSON struct {
 	OddsRatio *float64    `json:"odds_ratio,omitempty"`
 	FisherP   *float64    `json:"fisher_p,omitempty"`
 	ChisqP    *float64    `json:"chisq_p,omitempty"`
+	Covered   *int64      `json:"covered,omitempty"`
 }
 
 func toCountsJSON(c query.AlleleCounts) countsJSON {
@@ -265,7 +272,7 @@ func finite(v float64) *float64 {
 	return &v
 }
 
-func appendFreqJSON(b []byte, r *query.FreqRow, vs bool) []byte {
+func appendFreqJSON(b []byte, r *query.FreqRow, vs, covered bool) []byte {
 	j := freqJSON{Chrom: r.Chrom, Pos: r.Pos, Ref: r.Ref, Alt: r.Alt, countsJSON: toCountsJSON(r.In)}
 	if vs {
 		v := toCountsJSON(r.Vs)
@@ -273,10 +280,40 @@ func appendFreqJSON(b []byte, r *query.FreqRow, vs bool) []byte {
 		t := query.TestAlleles(r.In, r.Vs)
 		j.OddsRatio, j.FisherP, j.ChisqP = finite(t.OddsRatio), finite(t.FisherP), finite(t.ChisqP)
 	}
+	if covered {
+		c := r.Covered
+		j.Covered = &c
+	}
 	out, err := json.Marshal(j)
 	if err != nil {
 		panic(errors.New("freq row not encodable")) // plain struct: cannot happen
 	}
 	b = append(b, '\n')
 	return append(b, out...)
+}
+
+var coverageColumns = []string{"chrom", "start", "end", "samples", "mean_depth", "frac_10x", "frac_20x", "frac_30x"}
+
+func runCoverage(ctx context.Context, eng *query.Engine, q *query.Query, format string, w *bufio.Writer) error {
+	r, err := eng.Coverage(ctx, q)
+	if err != nil {
+		return err
+	}
+	if format == "json" {
+		return json.NewEncoder(w).Encode([]map[string]any{{
+			"chrom": r.Chrom, "start": r.Start, "end": r.End, "samples": r.Samples,
+			"mean_depth": finite(r.MeanDepth), "frac_10x": r.Frac10, "frac_20x": r.Frac20, "frac_30x": r.Frac30,
+		}})
+	}
+	b := []byte(strings.Join(coverageColumns, "\t") + "\n" + r.Chrom)
+	for _, v := range []int64{r.Start, r.End, int64(r.Samples)} {
+		b = append(b, '\t')
+		b = strconv.AppendInt(b, v, 10)
+	}
+	for _, v := range []float64{r.MeanDepth, r.Frac10, r.Frac20, r.Frac30} {
+		b = append(b, '\t')
+		b = appendAF(b, v)
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
 }

@@ -125,7 +125,7 @@ func TestBadInputLeavesStoreAndNamesThePlace(t *testing.T) {
 	for q, want := range map[string]string{
 		"freq chr9":     "contig chr9",
 		"freq chr1:0-5": "column 6",
-		"coverage chr1": "not have yet",
+		"coverage chr1": "no sample has coverage",
 	} {
 		if _, errOut, code := gentreExit("query", "--store", dir, q); code != 1 || !strings.Contains(errOut, want) {
 			t.Errorf("%q: exit %d: %s", q, code, errOut)

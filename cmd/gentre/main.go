@@ -39,12 +39,14 @@ func init() {
 		{"ingest vcf", "ingest vcf --store DIR [--manifest TSV] [--keep-format DP,GQ] [--threads N] FILE...", runIngestVCF},
 		{"ingest manifest", "ingest manifest --store DIR TSV", runIngestManifest},
 		{"ingest fhir", "ingest fhir --store DIR FILE...", runIngestFHIR},
+		{"ingest bam", "ingest bam --store DIR --sample ID FILE.bam", runIngestBAM},
 		{"ingest snomed", "ingest snomed --store DIR FILE", runIngestSNOMED},
 		{"optout", "optout --store DIR FILE", runOptOut},
 		{"query", "query --store DIR [--project P] [--as-of YYYY-MM-DD] [--format tsv|json] 'QUERY'", runQuery},
 		{"dump", "dump --store DIR", runDump},
 		{"project create", "project create --store DIR --name P --purpose research|planning|care [--end YYYY-MM-DD]", runProjectCreate},
 		{"token create", "token create --store DIR --user U --role ROLE [--project P] [--nhs-number N]", runTokenCreate},
+		{"serve", "serve --store DIR --addr HOST:PORT [--grpc-addr HOST:PORT] [--tls-cert F --tls-key F]", runServe},
 		{"synth", "synth --out DIR [--patients N] [--sites N] [--seed S]", runSynth},
 	}
 }

@@ -103,6 +103,14 @@ type Age struct{ Lo, Hi int }
 // Carrier is carrier(VARIANT): people with a sample carrying the ALT allele.
 type Carrier struct{ Variant Variant }
 
+// QC is qc(FIELD OP NUMBER): people with a sample whose sequencing QC
+// (store.QCFields) satisfies the comparison.
+type QC struct {
+	Field string
+	Op    string
+	Value float64
+}
+
 // And, Or and Not combine cohorts.
 type (
 	And struct{ L, R Cohort }
@@ -117,6 +125,7 @@ func (Medication) cohort()  {}
 func (Sex) cohort()         {}
 func (Age) cohort()         {}
 func (Carrier) cohort()     {}
+func (QC) cohort()          {}
 func (And) cohort()         {}
 func (Or) cohort()          {}
 func (Not) cohort()         {}
@@ -135,6 +144,7 @@ func (m Medication) String() string { return "medication(" + m.Code + ")" }
 func (s Sex) String() string        { return "sex(" + s.Value + ")" }
 func (a Age) String() string        { return fmt.Sprintf("age(%d..%d)", a.Lo, a.Hi) }
 func (c Carrier) String() string    { return "carrier(" + c.Variant.String() + ")" }
+func (q QC) String() string         { return fmt.Sprintf("qc(%s %s %s)", q.Field, q.Op, formatNumber(q.Value)) }
 func (a And) String() string        { return "(" + a.L.String() + " and " + a.R.String() + ")" }
 func (o Or) String() string         { return "(" + o.L.String() + " or " + o.R.String() + ")" }
 func (n Not) String() string        { return "not " + n.X.String() }

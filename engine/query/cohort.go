@@ -64,6 +64,18 @@ func (e *Engine) eval(ctx context.Context, ix *careIndex, c Cohort) (*roaring.Bi
 			}
 		}
 		return out, nil
+	case QC:
+		out := roaring.New()
+		for _, ref := range e.st.Manifest().Coverage {
+			v, ok := ref.QC.Field(c.Field)
+			if !ok || !compare(v, c.Op, c.Value) || int(ref.Sample) >= len(ix.samplePerson) {
+				continue
+			}
+			if p := ix.samplePerson[ref.Sample]; p >= 0 {
+				out.Add(uint32(p))
+			}
+		}
+		return out, nil
 	case Carrier:
 		samples, err := e.carrierSamples(ctx, c.Variant)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gentre/gentre/engine/coverage"
 	"github.com/gentre/gentre/engine/geno"
 	"github.com/gentre/gentre/engine/store"
 )
@@ -25,6 +26,8 @@ type Engine struct {
 	workers int
 	sets    map[uint32][]uint32 // batch sample sets, loaded on demand
 	careIx  *careIndex
+	// covCache keeps decoded coverage by file for the engine's lifetime.
+	covCache map[string]*coverage.Sample
 	asOf    time.Time
 }
 

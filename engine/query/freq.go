@@ -31,6 +31,9 @@ type FreqRow struct {
 	Ref, Alt string
 	In       AlleleCounts
 	Vs       AlleleCounts // only when the query has a comparator
+	// Covered counts the cohort's samples with depth >= 10 at the site
+	// (only when the plan has coverage: FreqPlan.Covered).
+	Covered int64
 }
 
 // FreqPlan is a resolved freq question: a region of one contig and the
@@ -41,7 +44,13 @@ type FreqPlan struct {
 	In         SampleCohort // nil: every sample
 	Vs         SampleCohort // nil with HasVs false: no comparator
 	HasVs      bool
+	// Covered, when set, counts the "in" samples with coverage at depth
+	// >= 10 at each site (the store has BAM coverage).
+	Covered *coveredCounter
 }
+
+// HasCovered reports whether rows carry the covered column.
+func (p *FreqPlan) HasCovered() bool { return p.Covered != nil }
 
 // record is one site of one batch, counted.
 type record struct {
@@ -132,6 +141,9 @@ func (e *Engine) Freq(ctx context.Context, p *FreqPlan, emit func(*FreqRow) erro
 	flush := func(recs []record) error {
 		for i := range recs {
 			r := &recs[i]
+			if p.Covered != nil {
+				out.Covered = p.Covered.at(r.pos)
+			}
 			missIn := r.in.Missing + nIn - r.nIn
 			missVs := r.vs.Missing + nVs - r.nVs
 			if len(r.alts) == 0 {

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/gentre/gentre/engine/store"
 )
 
 // ErrSyntax is wrapped by every parse error. The message gives the 1-based
@@ -269,12 +271,12 @@ func (p *parser) predicate() (Cohort, error) {
 		return All{}, nil
 	}
 	switch name {
-	case "condition", "observation", "medication", "sex", "age", "carrier":
+	case "condition", "observation", "medication", "sex", "age", "carrier", "qc":
 	case "":
 		return nil, p.errorf("expected a cohort (all, condition(...), sex(...), ..., not, or a parenthesis), found %q", p.peekWord())
 	default:
 		p.i = at
-		return nil, p.errorf("unknown predicate %q: expected all, condition, observation, medication, sex, age or carrier", name)
+		return nil, p.errorf("unknown predicate %q: expected all, condition, observation, medication, sex, age, carrier or qc", name)
 	}
 	p.space()
 	if p.i >= len(p.s) || p.s[p.i] != '(' {
@@ -318,6 +320,31 @@ func (p *parser) predicate() (Cohort, error) {
 			return bad("expected a number after %s", f[1])
 		}
 		return Observation{Code: f[0], Op: f[1], Value: v}, nil
+	case "qc":
+		f := strings.Fields(arg)
+		if len(f) == 1 {
+			f = splitOp(arg)
+		}
+		if len(f) != 3 {
+			return bad("expected FIELD OP NUMBER")
+		}
+		known := false
+		for _, k := range store.QCFields {
+			known = known || k == f[0]
+		}
+		if !known {
+			return bad("unknown QC field %q: expected one of %s", f[0], strings.Join(store.QCFields, ", "))
+		}
+		switch f[1] {
+		case ">", ">=", "<", "<=", "=":
+		default:
+			return bad("operator %q: expected one of > >= < <= =", f[1])
+		}
+		v, err := strconv.ParseFloat(f[2], 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return bad("expected a number after %s", f[1])
+		}
+		return QC{Field: f[0], Op: f[1], Value: v}, nil
 	case "medication":
 		if arg == "" || strings.ContainsAny(arg, " \t") {
 			return bad("expected one medication code")

@@ -39,6 +39,8 @@ type Manifest struct {
 	Batches        []BatchInfo `json:"batches"`
 	Chunks         []ChunkRef  `json:"chunks"`
 	Care           CareInfo    `json:"care"`
+	// Coverage holds the samples' sequencing coverage (from BAMs).
+	Coverage []CoverageRef `json:"coverage,omitempty"`
 }
 
 // LiveSamples returns the number of samples not removed.
@@ -138,6 +140,7 @@ func (m *Manifest) clone() *Manifest {
 	c.Batches = append([]BatchInfo(nil), m.Batches...)
 	c.Chunks = append([]ChunkRef(nil), m.Chunks...)
 	c.Care.Events = append([]string(nil), m.Care.Events...)
+	c.Coverage = append([]CoverageRef(nil), m.Coverage...)
 	c.Care.Sources = append([]string(nil), m.Care.Sources...)
 	for i := range c.Batches {
 		c.Batches[i].Contigs = append([]string(nil), c.Batches[i].Contigs...)

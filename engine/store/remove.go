@@ -77,6 +77,15 @@ func (tx *Tx) RemoveSamples(global []uint32) (int, error) {
 	for g := range drop {
 		names[g] = RemovedSample
 	}
+	kept := m.Coverage[:0:0]
+	for _, c := range m.Coverage {
+		if drop[c.Sample] {
+			tx.Obsolete(c.File)
+			continue
+		}
+		kept = append(kept, c)
+	}
+	m.Coverage = kept
 	rel, err := tx.CreateChecked(dirSamples, ".txt", samplesMagic, []byte(strings.Join(names, "\n")+"\n"))
 	if err != nil {
 		return 0, err

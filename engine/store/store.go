@@ -27,7 +27,7 @@ const (
 	sampleSetMagic = "gentre-sampleset"
 )
 
-var dataDirs = []string{dirChunks, dirSites, dirSamples, dirSampleSets, DirCare}
+var dataDirs = []string{dirChunks, dirSites, dirSamples, dirSampleSets, DirCare, dirCoverage}
 
 // Store is an open store: one data release, read-only unless opened with
 // OpenWriter.
@@ -139,6 +139,9 @@ func (s *Store) referenced() map[string]bool {
 	for _, c := range s.man.Chunks {
 		ref[c.File] = true
 		ref[c.Sites] = true
+	}
+	for _, c := range s.man.Coverage {
+		ref[c.File] = true
 	}
 	care := &s.man.Care
 	for _, f := range append([]string{care.People, care.Links, care.OptOut, care.Concepts}, care.Events...) {

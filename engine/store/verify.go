@@ -18,6 +18,11 @@ func (s *Store) Verify() error {
 			return err
 		}
 	}
+	for i := range s.man.Coverage {
+		if _, err := s.ReadCoverage(&s.man.Coverage[i]); err != nil {
+			return err
+		}
+	}
 	for i := range s.man.Chunks {
 		ref := &s.man.Chunks[i]
 		data, err := os.ReadFile(filepath.Join(s.dir, ref.File))
