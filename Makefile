@@ -56,8 +56,27 @@ lint:
 	$(GO) vet ./...
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 
+# Regenerates trusted-research/api/gentre/v1 (messages, gRPC, grpc-gateway
+# REST handlers, OpenAPI) from gentre.proto. The generated code is
+# committed: building needs no protoc. Needs protoc (apt-get install -y
+# protobuf-compiler libprotobuf-dev); the plugins are installed at pinned
+# versions into bin/proto. grpc-gateway's version must match go.mod's.
 proto:
-	@echo "no protos yet (the gateway issue adds trusted-research/api)"
+	@command -v protoc >/dev/null || { echo "make proto: protoc not found: apt-get install -y protobuf-compiler libprotobuf-dev" >&2; exit 1; }
+	GOBIN=$(CURDIR)/bin/proto $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+	GOBIN=$(CURDIR)/bin/proto $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+	GOBIN=$(CURDIR)/bin/proto $(GO) install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-grpc-gateway@v2.31.0
+	GOBIN=$(CURDIR)/bin/proto $(GO) install github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2@v2.31.0
+	$(GO) mod download github.com/grpc-ecosystem/grpc-gateway/v2
+	PATH="$(CURDIR)/bin/proto:$$PATH" protoc \
+	  -I trusted-research/api \
+	  -I "$$($(GO) list -m -f '{{.Dir}}' github.com/grpc-ecosystem/grpc-gateway/v2)" \
+	  -I /usr/include \
+	  --go_out=trusted-research/api --go_opt=paths=source_relative \
+	  --go-grpc_out=trusted-research/api --go-grpc_opt=paths=source_relative \
+	  --grpc-gateway_out=trusted-research/api --grpc-gateway_opt=paths=source_relative \
+	  --openapiv2_out=trusted-research/api --openapiv2_opt=json_names_for_fields=false \
+	  trusted-research/api/gentre/v1/gentre.proto
 
 clean:
 	rm -rf bin $(DEMO_DIR)
