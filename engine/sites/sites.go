@@ -94,6 +94,7 @@ func (b *Builder) WriteParquet(w io.Writer) error {
 	defer b.b.Release()
 	props := parquet.NewWriterProperties(
 		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithCompressionLevel(1), // fastest: the table is small next to the chunks
 		parquet.WithDictionaryFor("chrom", true),
 		parquet.WithStats(true),
 	)
