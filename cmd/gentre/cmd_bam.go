@@ -47,6 +47,11 @@ func runIngestBAM(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	alog, err := openAudit(*dir)
+	if err != nil {
+		return err
+	}
+	defer alog.Close()
 	links, err := linkage.Load(st, key)
 	if err != nil {
 		return err
@@ -73,6 +78,9 @@ func runIngestBAM(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if err := auditChange(alog, "ingest.bam", name, st.Manifest().Release); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "%s: %s reads, mean depth %.2f over the contigs with reads (%.1f%% of bases >= 10x, %.1f%% >= 30x), %s on disk, %.2fs; release %d\n",

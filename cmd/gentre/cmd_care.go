@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -49,6 +50,11 @@ func runIngestFHIR(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeStore()
+	alog, err := openAudit(*dir)
+	if err != nil {
+		return err
+	}
+	defer alog.Close()
 	var total int64
 	for _, f := range files {
 		if fi, err := os.Stat(f); err == nil {
@@ -63,6 +69,11 @@ func runIngestFHIR(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	el := time.Since(start).Seconds()
+	if sum.Files > 0 {
+		if err := auditChange(alog, "ingest.fhir", fmt.Sprintf("%d file(s), %d resources, %d patients, skipped %s", sum.Files, sum.Resources, sum.Patients, formatCounts(sum.Skipped)), sum.Release); err != nil {
+			return err
+		}
+	}
 	if sum.Files == 0 {
 		fmt.Fprintf(stderr, "fhir: every file was ingested before: nothing to do\n")
 		return stopProfile()
@@ -111,7 +122,19 @@ func runIngestManifest(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeStore()
-	return ingestManifest(st, key, ops[0], stderr)
+	alog, err := openAudit(*dir)
+	if err != nil {
+		return err
+	}
+	defer alog.Close()
+	before := st.Manifest().Release
+	if err := ingestManifest(st, key, ops[0], stderr); err != nil {
+		return err
+	}
+	if st.Manifest().Release == before {
+		return nil
+	}
+	return auditChange(alog, "ingest.manifest", filepath.Base(ops[0]), st.Manifest().Release)
 }
 
 func ingestManifest(st *store.Store, key keyType, path string, stderr io.Writer) error {
@@ -154,8 +177,16 @@ func runOptOut(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeStore()
+	alog, err := openAudit(*dir)
+	if err != nil {
+		return err
+	}
+	defer alog.Close()
 	sum, err := linkage.OptOut(st, key, numbers)
 	if err != nil {
+		return err
+	}
+	if err := auditChange(alog, "optout", fmt.Sprintf("%d NHS numbers (%d new): removed %d people, %d events, %d samples", sum.Numbers, sum.New, sum.PeopleRemoved, sum.EventsRemoved, sum.SamplesRemove), sum.Release); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "optout: %d NHS numbers (%d new to the list): removed %d people, %d events, %d samples; %d people on the opt-out list; release %d\n",

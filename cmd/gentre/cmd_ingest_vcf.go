@@ -64,13 +64,26 @@ func runIngestVCF(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	alog, err := openAudit(*dir)
+	if err != nil {
+		return err
+	}
+	defer alog.Close()
 	if *manifest != "" {
 		if err := ingestManifest(st, key, *manifest, stderr); err != nil {
 			return err
 		}
+		if err := auditChange(alog, "ingest.manifest", filepath.Base(*manifest), st.Manifest().Release); err != nil {
+			return err
+		}
 	}
 	for i, path := range files {
-		if err := ingestOneVCF(st, key, path, keepFormat, *threads, stderr); err != nil {
+		before := st.Manifest().Release
+		err := ingestOneVCF(st, key, path, keepFormat, *threads, stderr)
+		if err == nil && st.Manifest().Release != before {
+			err = auditChange(alog, "ingest.vcf", filepath.Base(path), st.Manifest().Release)
+		}
+		if err != nil {
 			if i > 0 {
 				return fmt.Errorf("%w\n(the %d file(s) before it were committed; run the same command again to resume: committed files are recognised and skipped)", err, i)
 			}

@@ -50,6 +50,17 @@ func runInit(args []string, stdout, stderr io.Writer) error {
 	if err := pseudonymise.WriteKeyFile(keyPath(*dir), key); err != nil {
 		return err
 	}
+	l, err := openAudit(*dir)
+	if err != nil {
+		return err
+	}
+	if err := auditChange(l, "init", "new store", 0); err != nil {
+		l.Close()
+		return err
+	}
+	if err := l.Close(); err != nil {
+		return err
+	}
 	fmt.Fprintf(stderr, "gentre: new store in %s (key material in %s, keep it secret and backed up)\n", *dir, sdir)
 	return nil
 }

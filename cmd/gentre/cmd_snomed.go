@@ -39,6 +39,11 @@ func runIngestSNOMED(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer s.Close()
+	alog, err := openAudit(*dir)
+	if err != nil {
+		return err
+	}
+	defer alog.Close()
 	tx, err := s.Begin()
 	if err != nil {
 		return err
@@ -52,6 +57,9 @@ func runIngestSNOMED(args []string, stdout, stderr io.Writer) error {
 	tx.Obsolete(c.Concepts)
 	c.Concepts = rel
 	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if err := auditChange(alog, "ingest.snomed", fmt.Sprintf("%d concepts, %d is-a edges, release %d", st.Concepts, st.Edges, st.Release), s.Manifest().Release); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "snomed: %s rows, %s active is-a edges over %s concepts (%s inactive, %s of other types ignored), release %d, %.2fs; store release %d\n",

@@ -47,6 +47,7 @@ func init() {
 		{"project create", "project create --store DIR --name P --purpose research|planning|care [--end YYYY-MM-DD]", runProjectCreate},
 		{"token create", "token create --store DIR --user U --role ROLE [--project P] [--nhs-number N]", runTokenCreate},
 		{"serve", "serve --store DIR --addr HOST:PORT [--grpc-addr HOST:PORT] [--tls-cert F --tls-key F]", runServe},
+		{"audit verify", "audit verify --store DIR", runAuditVerify},
 		{"synth", "synth --out DIR [--patients N] [--sites N] [--seed S]", runSynth},
 	}
 }
