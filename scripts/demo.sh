@@ -38,6 +38,29 @@ end=$(date +%s%N)
 printf '%s allele rows in %d ms\n' "$rows" $(( (end - start) / 1000000 ))
 step "store on disk (without secrets/)"
 du -sh --exclude=secrets "$S"
-echo
-echo "The store is in $S (try: $BIN query --store $S --format json 'count all by age')."
-echo "Serving it (gentre serve: REST + gRPC, tokens, disclosure control, audit) arrives with the trusted research gateway."
+
+step "the trusted research environment: a project, a researcher and an industry partner"
+"$BIN" project create --store "$S" --name diabetes-study --purpose research
+RESEARCHER=$("$BIN" token create --store "$S" --user ada --role researcher --project diabetes-study)
+PARTNER=$("$BIN" token create --store "$S" --user pharma-co --role industry --project diabetes-study)
+ADDR=${ADDR:-127.0.0.1:8080}
+cat <<EOT
+
+Try, in another terminal (tokens are secrets: these are demo tokens for a synthetic cohort):
+
+  # a researcher gets exact answers
+  curl -s -H 'Authorization: Bearer $RESEARCHER' -d '{"query": "condition(<<73211009) and sex(female)", "by": "age"}' http://$ADDR/v1/cohorts:count
+  curl -s -H 'Authorization: Bearer $RESEARCHER' -d '{"region": "chr22:24316207-24316207", "cohort": "condition(<<44054006)", "vs": "not condition(<<73211009)"}' http://$ADDR/v1/freq
+
+  # an industry partner gets disclosure-controlled counts (1-7 suppressed, noise, rounded to 5) within a privacy budget
+  curl -s -H 'Authorization: Bearer $PARTNER' -d '{"query": "condition(<<73211009) and sex(female)"}' http://$ADDR/v1/cohorts:count
+
+  # no token: 401; the OpenAPI document and health need none
+  curl -s -o /dev/null -w '%{http_code}\n' -d '{"query": "all"}' http://$ADDR/v1/cohorts:count
+  curl -s http://$ADDR/openapi.json | head -c 300; echo
+
+  # every request is in the tamper-evident audit log (stop the server first):
+  $BIN audit verify --store $S
+EOT
+step "serving $S on $ADDR (Ctrl-C to stop)"
+exec "$BIN" serve --store "$S" --addr "$ADDR"
