@@ -58,12 +58,15 @@ func runAuditVerify(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	rep, err := audit.Verify(auditDir(*dir), pub)
+	var p *audit.Problem
+	if errors.As(err, &p) || (err == nil && rep.Problem != nil) {
+		if p == nil {
+			p = rep.Problem
+		}
+		return fmt.Errorf("audit log NOT intact: %s at byte %d (entry %d, checkpoint %d): %s", p.File, p.Offset, p.Entry, p.Checkpoint, p.Reason)
+	}
 	if err != nil {
 		return err
-	}
-	if rep.Problem != nil {
-		p := rep.Problem
-		return fmt.Errorf("audit log NOT intact: %s at byte %d (entry %d, checkpoint %d): %s", p.File, p.Offset, p.Entry, p.Checkpoint, p.Reason)
 	}
 	fmt.Fprintf(stdout, "audit log intact: %d entries, %d checkpoints, %d bytes checked\n", rep.Entries, rep.Checkpoints, rep.EntriesBytes+rep.CheckpointsBytes)
 	return nil
