@@ -10,7 +10,6 @@ import (
 
 	"github.com/gentre/gentre/engine/care"
 	"github.com/gentre/gentre/engine/geno"
-	"github.com/gentre/gentre/engine/store"
 )
 
 // care returns the release's care index, loading it on first use.
@@ -227,7 +226,7 @@ func (e *Engine) carrierSamples(ctx context.Context, v Variant) ([]uint32, error
 	var out []uint32
 	var view geno.View
 	for _, ref := range e.chunksIn(contig, v.Pos, v.Pos) {
-		c, err := e.st.ReadChunk(ref, store.PartGenotypes)
+		c, err := e.readChunk(ref)
 		if err != nil {
 			return nil, err
 		}

@@ -26,6 +26,7 @@ type Engine struct {
 	workers int
 	sets    map[uint32][]uint32 // batch sample sets, loaded on demand
 	careIx  *careIndex
+	chunks  *chunkCache
 	// covCache keeps decoded coverage by file for the engine's lifetime.
 	covCache map[string]*coverage.Sample
 	asOf    time.Time

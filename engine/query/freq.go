@@ -125,7 +125,7 @@ func (e *Engine) Freq(ctx context.Context, p *FreqPlan, emit func(*FreqRow) erro
 			defer wg.Done()
 			cw := &chunkWorker{plan: p, locals: map[uint32]*localSets{}}
 			for i := range next {
-				recs, err := cw.count(e.st, jobs[i], sets[jobs[i].Batch])
+				recs, err := cw.count(e, jobs[i], sets[jobs[i].Batch])
 				results[i] <- chunkResult{recs: recs, err: err}
 			}
 		}()
@@ -307,8 +307,8 @@ type chunkWorker struct {
 	view   geno.View
 }
 
-func (w *chunkWorker) count(st *store.Store, ref *store.ChunkRef, samples []uint32) ([]record, error) {
-	c, err := st.ReadChunk(ref, store.PartGenotypes)
+func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32) ([]record, error) {
+	c, err := e.readChunk(ref)
 	if err != nil {
 		return nil, err
 	}

@@ -63,6 +63,9 @@ type Options struct {
 	SecretsDir string
 	// Workers is each query's parallelism (0: GOMAXPROCS).
 	Workers int
+	// ChunkCache is the memory kept for decoded genotype chunks between
+	// queries, per data release (default 1 GiB; negative turns it off).
+	ChunkCache int64
 	// MaxFreqRows bounds the rows of one freq answer (default 100,000): a
 	// larger region is refused with a message asking for a smaller one.
 	MaxFreqRows int

@@ -51,6 +51,12 @@ func (g *Gateway) current() (*release, error) {
 		return nil, err
 	}
 	eng := query.NewEngine(st, g.opts.Workers)
+	switch {
+	case g.opts.ChunkCache == 0:
+		eng.SetChunkCache(1 << 30)
+	case g.opts.ChunkCache > 0:
+		eng.SetChunkCache(g.opts.ChunkCache)
+	}
 	if !g.opts.AsOf.IsZero() {
 		eng.SetAsOf(g.opts.AsOf)
 	}
