@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/gentre/gentre/engine/store"
+	"github.com/gentre/gentre/pseudonymise"
 	"github.com/gentre/gentre/trusted-research/audit"
 )
 
@@ -28,6 +30,43 @@ func openAudit(storeDir string) (*audit.Log, error) {
 		return nil, fmt.Errorf("audit log: %w (is gentre serve running on this store?)", err)
 	}
 	return l, nil
+}
+
+// change is what a command that changes the store holds: the store open for
+// writing (and locked), its pseudonymisation key, and its audit log.
+type change struct {
+	st   *store.Store
+	key  *pseudonymise.Key
+	alog *audit.Log
+}
+
+// beginChange opens everything a changing command needs, in the order that
+// fails early: key, store lock, audit log. Close releases them.
+func beginChange(dir string, opts *store.Options) (*change, error) {
+	key, err := loadKey(dir)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.OpenWriter(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	alog, err := openAudit(dir)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &change{st: st, key: key, alog: alog}, nil
+}
+
+func (c *change) Close() {
+	c.alog.Close()
+	c.st.Close()
+}
+
+// audit records the change just committed.
+func (c *change) audit(action, request string) error {
+	return auditChange(c.alog, action, request, c.st.Manifest().Release)
 }
 
 // auditChange records a change made from the command line.

@@ -38,21 +38,13 @@ func runIngestBAM(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer stopProfile()
-	key, err := loadKey(*dir)
+	ch, err := beginChange(*dir, nil)
 	if err != nil {
 		return err
 	}
-	st, err := store.OpenWriter(*dir, nil)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	alog, err := openAudit(*dir)
-	if err != nil {
-		return err
-	}
-	defer alog.Close()
-	links, err := linkage.Load(st, key)
+	defer ch.Close()
+	st := ch.st
+	links, err := linkage.Load(st, ch.key)
 	if err != nil {
 		return err
 	}
@@ -80,7 +72,7 @@ func runIngestBAM(args []string, stdout, stderr io.Writer) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	if err := auditChange(alog, "ingest.bam", name, st.Manifest().Release); err != nil {
+	if err := ch.audit("ingest.bam", name); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "%s: %s reads, mean depth %.2f over the contigs with reads (%.1f%% of bases >= 10x, %.1f%% >= 30x), %s on disk, %.2fs; release %d\n",

@@ -13,15 +13,6 @@ import (
 	"github.com/gentre/gentre/ingest/linkage"
 )
 
-// openForChange opens a store for writing and loads its key.
-func openForChange(dir string) (*store.Store, func(), error) {
-	st, err := store.OpenWriter(dir, nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	return st, func() { st.Close() }, nil
-}
-
 func runIngestFHIR(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("ingest fhir")
 	dir := fs.String("store", "", "store folder")
@@ -41,20 +32,11 @@ func runIngestFHIR(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer stopProfile()
-	key, err := loadKey(*dir)
+	ch, err := beginChange(*dir, nil)
 	if err != nil {
 		return err
 	}
-	st, closeStore, err := openForChange(*dir)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	alog, err := openAudit(*dir)
-	if err != nil {
-		return err
-	}
-	defer alog.Close()
+	defer ch.Close()
 	var total int64
 	for _, f := range files {
 		if fi, err := os.Stat(f); err == nil {
@@ -63,14 +45,14 @@ func runIngestFHIR(args []string, stdout, stderr io.Writer) error {
 	}
 	start := time.Now()
 	prog := newProgress(stderr, "fhir", 0)
-	sum, err := linkage.LoadFHIR(st, key, files, linkage.Options{Progress: func(n int, b int64) { prog.update(int64(n), b) }})
+	sum, err := linkage.LoadFHIR(ch.st, ch.key, files, linkage.Options{Progress: func(n int, b int64) { prog.update(int64(n), b) }})
 	prog.finish()
 	if err != nil {
 		return err
 	}
 	el := time.Since(start).Seconds()
 	if sum.Files > 0 {
-		if err := auditChange(alog, "ingest.fhir", fmt.Sprintf("%d file(s), %d resources, %d patients, skipped %s", sum.Files, sum.Resources, sum.Patients, formatCounts(sum.Skipped)), sum.Release); err != nil {
+		if err := ch.audit("ingest.fhir", fmt.Sprintf("%d file(s), %d resources, %d patients, skipped %s", sum.Files, sum.Resources, sum.Patients, formatCounts(sum.Skipped))); err != nil {
 			return err
 		}
 	}
@@ -113,28 +95,19 @@ func runIngestManifest(args []string, stdout, stderr io.Writer) error {
 	if len(ops) != 1 {
 		return usageError("expected one manifest TSV")
 	}
-	key, err := loadKey(*dir)
+	ch, err := beginChange(*dir, nil)
 	if err != nil {
 		return err
 	}
-	st, closeStore, err := openForChange(*dir)
-	if err != nil {
+	defer ch.Close()
+	before := ch.st.Manifest().Release
+	if err := ingestManifest(ch.st, ch.key, ops[0], stderr); err != nil {
 		return err
 	}
-	defer closeStore()
-	alog, err := openAudit(*dir)
-	if err != nil {
-		return err
-	}
-	defer alog.Close()
-	before := st.Manifest().Release
-	if err := ingestManifest(st, key, ops[0], stderr); err != nil {
-		return err
-	}
-	if st.Manifest().Release == before {
+	if ch.st.Manifest().Release == before {
 		return nil
 	}
-	return auditChange(alog, "ingest.manifest", filepath.Base(ops[0]), st.Manifest().Release)
+	return ch.audit("ingest.manifest", filepath.Base(ops[0]))
 }
 
 func ingestManifest(st *store.Store, key keyType, path string, stderr io.Writer) error {
@@ -168,25 +141,16 @@ func runOptOut(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	key, err := loadKey(*dir)
+	ch, err := beginChange(*dir, nil)
 	if err != nil {
 		return err
 	}
-	st, closeStore, err := openForChange(*dir)
+	defer ch.Close()
+	sum, err := linkage.OptOut(ch.st, ch.key, numbers)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-	alog, err := openAudit(*dir)
-	if err != nil {
-		return err
-	}
-	defer alog.Close()
-	sum, err := linkage.OptOut(st, key, numbers)
-	if err != nil {
-		return err
-	}
-	if err := auditChange(alog, "optout", fmt.Sprintf("%d NHS numbers (%d new): removed %d people, %d events, %d samples", sum.Numbers, sum.New, sum.PeopleRemoved, sum.EventsRemoved, sum.SamplesRemove), sum.Release); err != nil {
+	if err := ch.audit("optout", fmt.Sprintf("%d NHS numbers (%d new): removed %d people, %d events, %d samples", sum.Numbers, sum.New, sum.PeopleRemoved, sum.EventsRemoved, sum.SamplesRemove)); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "optout: %d NHS numbers (%d new to the list): removed %d people, %d events, %d samples; %d people on the opt-out list; release %d\n",

@@ -55,25 +55,17 @@ func runIngestVCF(args []string, stdout, stderr io.Writer) error {
 	}
 	defer stopProfile()
 
-	key, err := loadKey(*dir)
+	ch, err := beginChange(*dir, &store.Options{Workers: *threads, ChunkVariants: *chunkVariants})
 	if err != nil {
 		return err
 	}
-	st, err := store.OpenWriter(*dir, &store.Options{Workers: *threads, ChunkVariants: *chunkVariants})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	alog, err := openAudit(*dir)
-	if err != nil {
-		return err
-	}
-	defer alog.Close()
+	defer ch.Close()
+	st, key := ch.st, ch.key
 	if *manifest != "" {
 		if err := ingestManifest(st, key, *manifest, stderr); err != nil {
 			return err
 		}
-		if err := auditChange(alog, "ingest.manifest", filepath.Base(*manifest), st.Manifest().Release); err != nil {
+		if err := ch.audit("ingest.manifest", filepath.Base(*manifest)); err != nil {
 			return err
 		}
 	}
@@ -81,7 +73,7 @@ func runIngestVCF(args []string, stdout, stderr io.Writer) error {
 		before := st.Manifest().Release
 		err := ingestOneVCF(st, key, path, keepFormat, *threads, stderr)
 		if err == nil && st.Manifest().Release != before {
-			err = auditChange(alog, "ingest.vcf", filepath.Base(path), st.Manifest().Release)
+			err = ch.audit("ingest.vcf", filepath.Base(path))
 		}
 		if err != nil {
 			if i > 0 {

@@ -34,17 +34,12 @@ func runIngestSNOMED(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s, err := store.OpenWriter(*dir, nil)
+	ch, err := beginChange(*dir, nil)
 	if err != nil {
 		return err
 	}
-	defer s.Close()
-	alog, err := openAudit(*dir)
-	if err != nil {
-		return err
-	}
-	defer alog.Close()
-	tx, err := s.Begin()
+	defer ch.Close()
+	tx, err := ch.st.Begin()
 	if err != nil {
 		return err
 	}
@@ -59,11 +54,11 @@ func runIngestSNOMED(args []string, stdout, stderr io.Writer) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	if err := auditChange(alog, "ingest.snomed", fmt.Sprintf("%d concepts, %d is-a edges, release %d", st.Concepts, st.Edges, st.Release), s.Manifest().Release); err != nil {
+	if err := ch.audit("ingest.snomed", fmt.Sprintf("%d concepts, %d is-a edges, release %d", st.Concepts, st.Edges, st.Release)); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "snomed: %s rows, %s active is-a edges over %s concepts (%s inactive, %s of other types ignored), release %d, %.2fs; store release %d\n",
 		groupDigits(int64(st.Rows)), groupDigits(int64(st.Edges)), groupDigits(int64(st.Concepts)), groupDigits(int64(st.Inactive)),
-		groupDigits(int64(st.OtherType)), st.Release, time.Since(start).Seconds(), s.Manifest().Release)
+		groupDigits(int64(st.OtherType)), st.Release, time.Since(start).Seconds(), ch.st.Manifest().Release)
 	return nil
 }
