@@ -38,7 +38,7 @@ func TestEndToEndWithFake(t *testing.T) {
 	}
 	s := string(md)
 	for _, want := range []string{"## 30 samples", "## 60 samples", "| gentre vs bcftools +fill-tags (ac, an) |",
-		"| gentre vs simulator truth", "gentre init --store store && gentre ingest vcf --store store cohort.vcf.gz"} {
+		"| gentre vs simulator truth", "gentre ingest vcf --store store cohort.vcf.gz"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("results lack %q", want)
 		}

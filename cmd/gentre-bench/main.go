@@ -6,6 +6,12 @@
 //
 //	go run ./cmd/gentre-bench -samples 1000,10000 -sites 20000 -out bench/results
 //
+// With -mode cohort it benchmarks cohort queries instead (freq in a
+// care-record cohort of a `gentre synth` cohort, against plink2 --keep and
+// bcftools view -S, and the query engine inside the harness's process):
+//
+//	go run ./cmd/gentre-bench -mode cohort -samples 10000,50000 -out bench/results
+//
 // It exits 1 when an answer check fails (the results are still written,
 // marked as disagreeing), 2 on a usage error.
 package main
@@ -48,7 +54,7 @@ func mainErr(args []string) error {
 		sites     = fs.Int("sites", 20000, "segregating sites to simulate (roughly, with scrm)")
 		repeats   = fs.Int("repeats", 3, "runs of each timed step; the best wall-clock time is reported")
 		out       = fs.String("out", "bench/results", "directory for the results files")
-		name      = fs.String("name", "", "results file name without extension (default ingest-YYYY-MM-DD)")
+		name      = fs.String("name", "", "results file name without extension (default ingest-YYYY-MM-DD, or query-YYYY-MM-DD with -mode cohort)")
 		tmp       = fs.String("tmp", "", "scratch directory parent (default $TMPDIR)")
 		keep      = fs.Bool("keep", false, "keep the scratch data (VCF, store, pgen, BCF) instead of removing it")
 		skipQuery = fs.Bool("skip-query", false, "skip the query timings and answer checks")
@@ -61,6 +67,10 @@ func mainErr(args []string) error {
 		gentreBin = fs.String("gentre", "", "use this gentre binary instead of building ./cmd/gentre")
 		repo      = fs.String("repo", "", "module root to build gentre from (default: found from the working directory)")
 		quiet     = fs.Bool("q", false, "no progress on stderr")
+		mode      = fs.String("mode", "ingest", "ingest (ingest, size, all-samples freq) or cohort (cohort queries: freq in a care-record cohort, engine-only timings; see bench/README.md)")
+		engRuns   = fs.Int("engine-runs", 20, "cohort mode: timed engine-only runs of each query")
+		chunkMem  = fs.Int64("chunk-cache", 1<<30, "cohort mode: decoded-chunk cache of the engine-only timings, bytes (the gateway's default, 1 GiB); the engine is also timed without one; 0: only without")
+		profile   = fs.Bool("profile", true, "cohort mode: profile gentre's query (ten processes with --cpuprofile, and the engine-only runs)")
 	)
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
@@ -72,8 +82,11 @@ func mainErr(args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if *repeats < 1 || *sites < 1 || *threads < 1 {
-		return usageError{fmt.Errorf("-repeats, -sites and -threads must be ≥ 1")}
+	if *repeats < 1 || *sites < 1 || *threads < 1 || *engRuns < 1 || *chunkMem < 0 {
+		return usageError{fmt.Errorf("-repeats, -sites, -threads and -engine-runs must be ≥ 1, -chunk-cache ≥ 0")}
+	}
+	if *mode != "ingest" && *mode != "cohort" {
+		return usageError{fmt.Errorf("-mode %q: want ingest or cohort", *mode)}
 	}
 	cfg := &config{
 		Samples: sizes, Sites: *sites, Repeats: *repeats, Seed: *seed, Generator: *generator,
@@ -122,6 +135,11 @@ func mainErr(args []string) error {
 		return err
 	}
 
+	if *mode == "cohort" {
+		cc := &cohortConfig{config: cfg, EngineRuns: *engRuns, Keep: *keep, Profile: *profile, ChunkCache: *chunkMem,
+			RequirePeers: os.Getenv("GENTRE_REQUIRE_PEERS") == "1"}
+		return runCohortMode(cc, root, built, *out, *name, "gentre-bench "+shellJoin(args))
+	}
 	rep := &report{
 		Date: time.Now(), Machine: readMachine(), Versions: readVersions(root, cfg.Gentre, built),
 		Config: cfg, Command: "gentre-bench " + shellJoin(args),

@@ -29,7 +29,7 @@ type Engine struct {
 	chunks  *chunkCache
 	// covCache keeps decoded coverage by file for the engine's lifetime.
 	covCache map[string]*coverage.Sample
-	asOf    time.Time
+	asOf     time.Time
 }
 
 // NewEngine returns an engine over st using workers goroutines (0: GOMAXPROCS).
