@@ -218,7 +218,7 @@ func tallyVCF(r io.Reader, sets []map[string]bool, linked map[string]string, wat
 				}
 			}
 		}
-		if rest != nil && len(rest) > 0 {
+		if len(rest) > 0 {
 			return nil, fmt.Errorf("line %d: more sample columns than the header's %d", lineNo, t.Samples)
 		}
 		t.Records++

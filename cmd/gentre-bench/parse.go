@@ -23,10 +23,6 @@ type freqRow struct {
 	HasGenotypeCounts bool
 }
 
-func (r freqRow) key() string {
-	return fmt.Sprintf("%s:%d:%s:%s", r.Chrom, r.Pos, r.Ref, r.Alt)
-}
-
 // lines calls fn for every non-empty line of r with its 1-based number.
 func lines(r io.Reader, fn func(n int, line string) error) error {
 	sc := bufio.NewScanner(r)
