@@ -97,19 +97,6 @@ func (h *hashingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 func ingestOneVCF(st *store.Store, key *pseudonymise.Key, path string, keepFormat []string, threads int, stderr io.Writer) error {
 	start := time.Now()
 	name := filepath.Base(path)
@@ -126,7 +113,7 @@ func ingestOneVCF(st *store.Store, key *pseudonymise.Key, path string, keepForma
 		return fmt.Errorf("%s is a directory", path)
 	}
 	if prev := st.FindSource(name, fi.Size()); prev != nil {
-		sum, err := fileSHA256(path)
+		sum, err := store.FileSHA256(path)
 		if err != nil {
 			return err
 		}

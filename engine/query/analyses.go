@@ -97,7 +97,7 @@ func (e *Engine) FreqPlanFor(ctx context.Context, q *Query) (*FreqPlan, *roaring
 		plan.Vs, plan.HasVs = e.samplesOf(ix, vsPeople), true
 	}
 	if len(e.st.Manifest().Coverage) > 0 {
-		if plan.Covered, err = e.newCoveredCounter(ctx, q.Cohort, contig); err != nil {
+		if plan.Covered, err = e.newCoveredCounter(inPeople, contig); err != nil {
 			return nil, nil, nil, err
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/RoaringBitmap/roaring/v2"
+
 	"github.com/gentre/gentre/engine/coverage"
 	"github.com/gentre/gentre/engine/store"
 )
@@ -25,14 +27,27 @@ type CoverageRow struct {
 // sample with coverage without a cohort, else those linked to the cohort's
 // people.
 func (e *Engine) coverageSamples(ctx context.Context, c Cohort) ([]*coverage.Sample, error) {
+	if c == nil {
+		return e.coverageOf(nil)
+	}
+	ix, err := e.care()
+	if err != nil {
+		return nil, err
+	}
+	people, err := e.eval(ctx, ix, c)
+	if err != nil {
+		return nil, err
+	}
+	return e.coverageOf(people)
+}
+
+// coverageOf returns the coverage of the samples linked to people (every
+// sample with coverage when people is nil).
+func (e *Engine) coverageOf(people *roaring.Bitmap) ([]*coverage.Sample, error) {
 	m := e.st.Manifest()
 	var in map[uint32]bool
-	if c != nil {
+	if people != nil {
 		ix, err := e.care()
-		if err != nil {
-			return nil, err
-		}
-		people, err := e.eval(ctx, ix, c)
 		if err != nil {
 			return nil, err
 		}
@@ -142,8 +157,10 @@ type coveredCounter struct {
 	cursor       []int
 }
 
-func (e *Engine) newCoveredCounter(ctx context.Context, c Cohort, contig string) (*coveredCounter, error) {
-	samples, err := e.coverageSamples(ctx, c)
+// newCoveredCounter counts over the samples of people (every sample with
+// coverage when nil), the cohort freq has already evaluated.
+func (e *Engine) newCoveredCounter(people *roaring.Bitmap, contig string) (*coveredCounter, error) {
+	samples, err := e.coverageOf(people)
 	if err != nil {
 		return nil, err
 	}

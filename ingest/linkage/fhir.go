@@ -2,8 +2,6 @@ package linkage
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -102,7 +100,7 @@ func LoadFHIR(st *store.Store, key *pseudonymise.Key, paths []string, opts Optio
 	sources := st.Manifest().Care.Sources
 	var newSources []string
 	for _, path := range paths {
-		sum, err := fileSHA256(path)
+		sum, err := store.FileSHA256(path)
 		if err != nil {
 			return nil, err
 		}
@@ -134,19 +132,6 @@ func LoadFHIR(st *store.Store, key *pseudonymise.Key, paths []string, opts Optio
 	}
 	l.sum.Release = st.Manifest().Release
 	return l.sum, nil
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 type countingReader struct {
