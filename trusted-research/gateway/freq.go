@@ -77,13 +77,13 @@ func (g *Gateway) Freq(ctx context.Context, req *gentrev1.FreqRequest) (*gentrev
 func freqRow(r *query.FreqRow, vs, covered bool, ok *bool) *gentrev1.FreqRow {
 	out := &gentrev1.FreqRow{
 		Chrom: r.Chrom, Pos: narrow(r.Pos, ok), Ref: r.Ref, Alt: r.Alt,
-		Ac: narrow(r.In.AC, ok), An: narrow(r.In.AN, ok), Af: finite(r.In.AF()),
-		Het: narrow(r.In.Het, ok), HomAlt: narrow(r.In.HomAlt, ok), Missing: narrow(r.In.Missing, ok),
+		Ac: narrowP(r.In.AC, ok), An: narrowP(r.In.AN, ok), Af: finite(r.In.AF()),
+		Het: narrowP(r.In.Het, ok), HomAlt: narrowP(r.In.HomAlt, ok), Missing: narrowP(r.In.Missing, ok),
 	}
 	if vs {
 		out.Vs = &gentrev1.AlleleCounts{
-			Ac: narrow(r.Vs.AC, ok), An: narrow(r.Vs.AN, ok), Af: finite(r.Vs.AF()),
-			Het: narrow(r.Vs.Het, ok), HomAlt: narrow(r.Vs.HomAlt, ok), Missing: narrow(r.Vs.Missing, ok),
+			Ac: narrowP(r.Vs.AC, ok), An: narrowP(r.Vs.AN, ok), Af: finite(r.Vs.AF()),
+			Het: narrowP(r.Vs.Het, ok), HomAlt: narrowP(r.Vs.HomAlt, ok), Missing: narrowP(r.Vs.Missing, ok),
 		}
 		t := query.TestAlleles(r.In, r.Vs)
 		out.OddsRatio, out.FisherP, out.ChisqP = finite(t.OddsRatio), finite(t.FisherP), finite(t.ChisqP)
@@ -93,6 +93,12 @@ func freqRow(r *query.FreqRow, vs, covered bool, ok *bool) *gentrev1.FreqRow {
 		out.Covered = &n
 	}
 	return out
+}
+
+// narrowP is narrow for an optional (present) field.
+func narrowP(v int64, ok *bool) *int32 {
+	n := narrow(v, ok)
+	return &n
 }
 
 // finite returns a pointer to v, or nil (the field absent) when v is NaN

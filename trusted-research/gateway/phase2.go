@@ -26,7 +26,7 @@ func phase2[T proto.Message](ctx context.Context, g *Gateway, action access.Acti
 
 // Beacon is phase 2.
 func (g *Gateway) Beacon(ctx context.Context, req *gentrev1.BeaconRequest) (*gentrev1.BeaconResponse, error) {
-	return phase2[*gentrev1.BeaconResponse](ctx, g, access.ActionBeacon, req.GetProject(), "POST /v1/beacon")
+	return phase2[*gentrev1.BeaconResponse](ctx, g, access.ActionBeacon, req.GetProject(), "GET /v1/beacon/g_variants")
 }
 
 // CreateAirlockRequest is phase 2.
@@ -67,4 +67,24 @@ func (g *Gateway) VerifyAudit(ctx context.Context, req *gentrev1.VerifyAuditRequ
 // ListMyUses is phase 2.
 func (g *Gateway) ListMyUses(ctx context.Context, req *gentrev1.ListMyUsesRequest) (*gentrev1.ListMyUsesResponse, error) {
 	return phase2[*gentrev1.ListMyUsesResponse](ctx, g, access.ActionMeUses, "", "GET /v1/me/uses")
+}
+
+// CreateProject is phase 2 (`gentre project create` does it on the host).
+func (g *Gateway) CreateProject(ctx context.Context, req *gentrev1.CreateProjectRequest) (*gentrev1.Project, error) {
+	return phase2[*gentrev1.Project](ctx, g, access.ActionProjectsCreate, "", "POST /v1/projects")
+}
+
+// CreateToken is phase 2 (`gentre token create` does it on the host).
+func (g *Gateway) CreateToken(ctx context.Context, req *gentrev1.CreateTokenRequest) (*gentrev1.CreateTokenResponse, error) {
+	return phase2[*gentrev1.CreateTokenResponse](ctx, g, access.ActionTokensCreate, "", "POST /v1/tokens")
+}
+
+// ListTokens is phase 2.
+func (g *Gateway) ListTokens(ctx context.Context, req *gentrev1.ListTokensRequest) (*gentrev1.ListTokensResponse, error) {
+	return phase2[*gentrev1.ListTokensResponse](ctx, g, access.ActionTokensList, "", "GET /v1/tokens")
+}
+
+// RevokeToken is phase 2.
+func (g *Gateway) RevokeToken(ctx context.Context, req *gentrev1.RevokeTokenRequest) (*gentrev1.TokenInfo, error) {
+	return phase2[*gentrev1.TokenInfo](ctx, g, access.ActionTokensRevoke, "", "POST /v1/tokens/{id}:revoke")
 }

@@ -475,10 +475,12 @@ func (x *FreqRequest) GetProject() string {
 type FreqResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// One row per ALT allele of every site in the region, in store order.
-	Rows          []*FreqRow `protobuf:"bytes,1,rep,name=rows,proto3" json:"rows,omitempty"`
-	Query         string     `protobuf:"bytes,2,opt,name=query,proto3" json:"query,omitempty"`
-	Project       string     `protobuf:"bytes,3,opt,name=project,proto3" json:"project,omitempty"`
-	Release       string     `protobuf:"bytes,4,opt,name=release,proto3" json:"release,omitempty"`
+	Rows    []*FreqRow `protobuf:"bytes,1,rep,name=rows,proto3" json:"rows,omitempty"`
+	Query   string     `protobuf:"bytes,2,opt,name=query,proto3" json:"query,omitempty"`
+	Project string     `protobuf:"bytes,3,opt,name=project,proto3" json:"project,omitempty"`
+	Release string     `protobuf:"bytes,4,opt,name=release,proto3" json:"release,omitempty"`
+	// Disclosure control applied to this answer; null for exact answers.
+	Disclosure    *DisclosureInfo `protobuf:"bytes,5,opt,name=disclosure,proto3" json:"disclosure,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -541,16 +543,26 @@ func (x *FreqResponse) GetRelease() string {
 	return ""
 }
 
+func (x *FreqResponse) GetDisclosure() *DisclosureInfo {
+	if x != nil {
+		return x.Disclosure
+	}
+	return nil
+}
+
 // AlleleCounts are one cohort's tallies for one ALT allele (docs/query.md).
 type AlleleCounts struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	Ac    int32                  `protobuf:"varint,1,opt,name=ac,proto3" json:"ac,omitempty"`
-	An    int32                  `protobuf:"varint,2,opt,name=an,proto3" json:"an,omitempty"`
-	// ac/an; absent when an is 0.
-	Af            *float64 `protobuf:"fixed64,3,opt,name=af,proto3,oneof" json:"af,omitempty"`
-	Het           int32    `protobuf:"varint,4,opt,name=het,proto3" json:"het,omitempty"`
-	HomAlt        int32    `protobuf:"varint,5,opt,name=hom_alt,json=homAlt,proto3" json:"hom_alt,omitempty"`
-	Missing       int32    `protobuf:"varint,6,opt,name=missing,proto3" json:"missing,omitempty"`
+	// Absent when suppressed (industry partners: a true count of 1-7).
+	Ac *int32 `protobuf:"varint,1,opt,name=ac,proto3,oneof" json:"ac,omitempty"`
+	An *int32 `protobuf:"varint,2,opt,name=an,proto3,oneof" json:"an,omitempty"`
+	// ac/an; absent when an is 0 or either is suppressed.
+	Af      *float64 `protobuf:"fixed64,3,opt,name=af,proto3,oneof" json:"af,omitempty"`
+	Het     *int32   `protobuf:"varint,4,opt,name=het,proto3,oneof" json:"het,omitempty"`
+	HomAlt  *int32   `protobuf:"varint,5,opt,name=hom_alt,json=homAlt,proto3,oneof" json:"hom_alt,omitempty"`
+	Missing *int32   `protobuf:"varint,6,opt,name=missing,proto3,oneof" json:"missing,omitempty"`
+	// True when any of the counts above is withheld.
+	Suppressed    bool `protobuf:"varint,7,opt,name=suppressed,proto3" json:"suppressed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -586,15 +598,15 @@ func (*AlleleCounts) Descriptor() ([]byte, []int) {
 }
 
 func (x *AlleleCounts) GetAc() int32 {
-	if x != nil {
-		return x.Ac
+	if x != nil && x.Ac != nil {
+		return *x.Ac
 	}
 	return 0
 }
 
 func (x *AlleleCounts) GetAn() int32 {
-	if x != nil {
-		return x.An
+	if x != nil && x.An != nil {
+		return *x.An
 	}
 	return 0
 }
@@ -607,24 +619,31 @@ func (x *AlleleCounts) GetAf() float64 {
 }
 
 func (x *AlleleCounts) GetHet() int32 {
-	if x != nil {
-		return x.Het
+	if x != nil && x.Het != nil {
+		return *x.Het
 	}
 	return 0
 }
 
 func (x *AlleleCounts) GetHomAlt() int32 {
-	if x != nil {
-		return x.HomAlt
+	if x != nil && x.HomAlt != nil {
+		return *x.HomAlt
 	}
 	return 0
 }
 
 func (x *AlleleCounts) GetMissing() int32 {
-	if x != nil {
-		return x.Missing
+	if x != nil && x.Missing != nil {
+		return *x.Missing
 	}
 	return 0
+}
+
+func (x *AlleleCounts) GetSuppressed() bool {
+	if x != nil {
+		return x.Suppressed
+	}
+	return false
 }
 
 type FreqRow struct {
@@ -633,13 +652,16 @@ type FreqRow struct {
 	Pos   int32                  `protobuf:"varint,2,opt,name=pos,proto3" json:"pos,omitempty"`
 	Ref   string                 `protobuf:"bytes,3,opt,name=ref,proto3" json:"ref,omitempty"`
 	Alt   string                 `protobuf:"bytes,4,opt,name=alt,proto3" json:"alt,omitempty"`
-	Ac    int32                  `protobuf:"varint,5,opt,name=ac,proto3" json:"ac,omitempty"`
-	An    int32                  `protobuf:"varint,6,opt,name=an,proto3" json:"an,omitempty"`
-	// ac/an; absent when an is 0.
+	// The cohort's counts. For industry partners each is disclosure-controlled
+	// like a count (a true 1-7 is withheld: the field is absent and
+	// `suppressed` is true; others are noised and rounded to 5).
+	Ac *int32 `protobuf:"varint,5,opt,name=ac,proto3,oneof" json:"ac,omitempty"`
+	An *int32 `protobuf:"varint,6,opt,name=an,proto3,oneof" json:"an,omitempty"`
+	// ac/an; absent when an is 0 or either is suppressed.
 	Af      *float64 `protobuf:"fixed64,7,opt,name=af,proto3,oneof" json:"af,omitempty"`
-	Het     int32    `protobuf:"varint,8,opt,name=het,proto3" json:"het,omitempty"`
-	HomAlt  int32    `protobuf:"varint,9,opt,name=hom_alt,json=homAlt,proto3" json:"hom_alt,omitempty"`
-	Missing int32    `protobuf:"varint,10,opt,name=missing,proto3" json:"missing,omitempty"`
+	Het     *int32   `protobuf:"varint,8,opt,name=het,proto3,oneof" json:"het,omitempty"`
+	HomAlt  *int32   `protobuf:"varint,9,opt,name=hom_alt,json=homAlt,proto3,oneof" json:"hom_alt,omitempty"`
+	Missing *int32   `protobuf:"varint,10,opt,name=missing,proto3,oneof" json:"missing,omitempty"`
 	// The comparator's counts (null without `vs`).
 	Vs *AlleleCounts `protobuf:"bytes,11,opt,name=vs,proto3" json:"vs,omitempty"`
 	// Allelic tests of the 2x2 table [[ac, an-ac], [ac_vs, an_vs-ac_vs]];
@@ -649,7 +671,9 @@ type FreqRow struct {
 	ChisqP    *float64 `protobuf:"fixed64,14,opt,name=chisq_p,json=chisqP,proto3,oneof" json:"chisq_p,omitempty"`
 	// Samples of the cohort (every sample without one) with depth >= 10 at
 	// the site; absent when the store holds no sequencing coverage.
-	Covered       *int32 `protobuf:"varint,15,opt,name=covered,proto3,oneof" json:"covered,omitempty"`
+	Covered *int32 `protobuf:"varint,15,opt,name=covered,proto3,oneof" json:"covered,omitempty"`
+	// True when any of the cohort's counts is withheld.
+	Suppressed    bool `protobuf:"varint,16,opt,name=suppressed,proto3" json:"suppressed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -713,15 +737,15 @@ func (x *FreqRow) GetAlt() string {
 }
 
 func (x *FreqRow) GetAc() int32 {
-	if x != nil {
-		return x.Ac
+	if x != nil && x.Ac != nil {
+		return *x.Ac
 	}
 	return 0
 }
 
 func (x *FreqRow) GetAn() int32 {
-	if x != nil {
-		return x.An
+	if x != nil && x.An != nil {
+		return *x.An
 	}
 	return 0
 }
@@ -734,22 +758,22 @@ func (x *FreqRow) GetAf() float64 {
 }
 
 func (x *FreqRow) GetHet() int32 {
-	if x != nil {
-		return x.Het
+	if x != nil && x.Het != nil {
+		return *x.Het
 	}
 	return 0
 }
 
 func (x *FreqRow) GetHomAlt() int32 {
-	if x != nil {
-		return x.HomAlt
+	if x != nil && x.HomAlt != nil {
+		return *x.HomAlt
 	}
 	return 0
 }
 
 func (x *FreqRow) GetMissing() int32 {
-	if x != nil {
-		return x.Missing
+	if x != nil && x.Missing != nil {
+		return *x.Missing
 	}
 	return 0
 }
@@ -787,6 +811,13 @@ func (x *FreqRow) GetCovered() int32 {
 		return *x.Covered
 	}
 	return 0
+}
+
+func (x *FreqRow) GetSuppressed() bool {
+	if x != nil {
+		return x.Suppressed
+	}
+	return false
 }
 
 type CarriersRequest struct {
@@ -1294,11 +1325,29 @@ func (x *CoverageResponse) GetRelease() string {
 	return ""
 }
 
+// BeaconRequest is a Beacon v2 g_variants query: its request parameters
+// (as GET query parameters, e.g.
+// `?referenceName=22&start=24316206&referenceBases=A&alternateBases=G`, or
+// a JSON body) and the requested granularity.
 type BeaconRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// CONTIG:POS:REF:ALT.
-	Variant       string `protobuf:"bytes,1,opt,name=variant,proto3" json:"variant,omitempty"`
-	Project       string `protobuf:"bytes,2,opt,name=project,proto3" json:"project,omitempty"`
+	// The contig, with or without `chr`.
+	ReferenceName string `protobuf:"bytes,1,opt,name=reference_name,json=referenceName,proto3" json:"reference_name,omitempty"`
+	// 0-based start, as Beacon v2 counts: the allele at 1-based position P
+	// has start P-1. With `end`, the range [start, end) is searched.
+	Start int32 `protobuf:"varint,2,opt,name=start,proto3" json:"start,omitempty"`
+	// Optional 0-based exclusive end of a range query.
+	End *int32 `protobuf:"varint,3,opt,name=end,proto3,oneof" json:"end,omitempty"`
+	// REF and ALT of the allele (both required without `end`; optional
+	// filters with it). `N` matches any base.
+	ReferenceBases string `protobuf:"bytes,4,opt,name=reference_bases,json=referenceBases,proto3" json:"reference_bases,omitempty"`
+	AlternateBases string `protobuf:"bytes,5,opt,name=alternate_bases,json=alternateBases,proto3" json:"alternate_bases,omitempty"`
+	// boolean (default) or count.
+	RequestedGranularity string `protobuf:"bytes,6,opt,name=requested_granularity,json=requestedGranularity,proto3" json:"requested_granularity,omitempty"`
+	// The project; empty means the token's own.
+	Project string `protobuf:"bytes,7,opt,name=project,proto3" json:"project,omitempty"`
+	// Assembly, if the client gives it (GRCh38); checked against the store's.
+	AssemblyId    string `protobuf:"bytes,8,opt,name=assembly_id,json=assemblyId,proto3" json:"assembly_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1333,9 +1382,44 @@ func (*BeaconRequest) Descriptor() ([]byte, []int) {
 	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{15}
 }
 
-func (x *BeaconRequest) GetVariant() string {
+func (x *BeaconRequest) GetReferenceName() string {
 	if x != nil {
-		return x.Variant
+		return x.ReferenceName
+	}
+	return ""
+}
+
+func (x *BeaconRequest) GetStart() int32 {
+	if x != nil {
+		return x.Start
+	}
+	return 0
+}
+
+func (x *BeaconRequest) GetEnd() int32 {
+	if x != nil && x.End != nil {
+		return *x.End
+	}
+	return 0
+}
+
+func (x *BeaconRequest) GetReferenceBases() string {
+	if x != nil {
+		return x.ReferenceBases
+	}
+	return ""
+}
+
+func (x *BeaconRequest) GetAlternateBases() string {
+	if x != nil {
+		return x.AlternateBases
+	}
+	return ""
+}
+
+func (x *BeaconRequest) GetRequestedGranularity() string {
+	if x != nil {
+		return x.RequestedGranularity
 	}
 	return ""
 }
@@ -1347,10 +1431,20 @@ func (x *BeaconRequest) GetProject() string {
 	return ""
 }
 
+func (x *BeaconRequest) GetAssemblyId() string {
+	if x != nil {
+		return x.AssemblyId
+	}
+	return ""
+}
+
 type BeaconResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Exists        bool                   `protobuf:"varint,1,opt,name=exists,proto3" json:"exists,omitempty"`
-	Disclosure    *DisclosureInfo        `protobuf:"bytes,2,opt,name=disclosure,proto3" json:"disclosure,omitempty"`
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Meta            *BeaconMeta            `protobuf:"bytes,1,opt,name=meta,proto3" json:"meta,omitempty"`
+	ResponseSummary *BeaconResponseSummary `protobuf:"bytes,2,opt,name=response_summary,json=responseSummary,proto3" json:"response_summary,omitempty"`
+	// Beacon v2 g_variants results (count granularity only): the variants
+	// found, without any per-sample data.
+	Variants      []*BeaconVariant `protobuf:"bytes,3,rep,name=variants,proto3" json:"variants,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1385,18 +1479,633 @@ func (*BeaconResponse) Descriptor() ([]byte, []int) {
 	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{16}
 }
 
-func (x *BeaconResponse) GetExists() bool {
+func (x *BeaconResponse) GetMeta() *BeaconMeta {
+	if x != nil {
+		return x.Meta
+	}
+	return nil
+}
+
+func (x *BeaconResponse) GetResponseSummary() *BeaconResponseSummary {
+	if x != nil {
+		return x.ResponseSummary
+	}
+	return nil
+}
+
+func (x *BeaconResponse) GetVariants() []*BeaconVariant {
+	if x != nil {
+		return x.Variants
+	}
+	return nil
+}
+
+type BeaconMeta struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	BeaconId   string                 `protobuf:"bytes,1,opt,name=beacon_id,json=beaconId,proto3" json:"beacon_id,omitempty"`
+	ApiVersion string                 `protobuf:"bytes,2,opt,name=api_version,json=apiVersion,proto3" json:"api_version,omitempty"`
+	// boolean or count.
+	ReturnedGranularity string `protobuf:"bytes,3,opt,name=returned_granularity,json=returnedGranularity,proto3" json:"returned_granularity,omitempty"`
+	// The data release the answer is from.
+	Release       string `protobuf:"bytes,4,opt,name=release,proto3" json:"release,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BeaconMeta) Reset() {
+	*x = BeaconMeta{}
+	mi := &file_gentre_v1_gentre_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BeaconMeta) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BeaconMeta) ProtoMessage() {}
+
+func (x *BeaconMeta) ProtoReflect() protoreflect.Message {
+	mi := &file_gentre_v1_gentre_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BeaconMeta.ProtoReflect.Descriptor instead.
+func (*BeaconMeta) Descriptor() ([]byte, []int) {
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *BeaconMeta) GetBeaconId() string {
+	if x != nil {
+		return x.BeaconId
+	}
+	return ""
+}
+
+func (x *BeaconMeta) GetApiVersion() string {
+	if x != nil {
+		return x.ApiVersion
+	}
+	return ""
+}
+
+func (x *BeaconMeta) GetReturnedGranularity() string {
+	if x != nil {
+		return x.ReturnedGranularity
+	}
+	return ""
+}
+
+func (x *BeaconMeta) GetRelease() string {
+	if x != nil {
+		return x.Release
+	}
+	return ""
+}
+
+type BeaconResponseSummary struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Exists bool                   `protobuf:"varint,1,opt,name=exists,proto3" json:"exists,omitempty"`
+	// Number of variants found (count granularity).
+	NumTotalResults *int32 `protobuf:"varint,2,opt,name=num_total_results,json=numTotalResults,proto3,oneof" json:"num_total_results,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *BeaconResponseSummary) Reset() {
+	*x = BeaconResponseSummary{}
+	mi := &file_gentre_v1_gentre_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BeaconResponseSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BeaconResponseSummary) ProtoMessage() {}
+
+func (x *BeaconResponseSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_gentre_v1_gentre_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BeaconResponseSummary.ProtoReflect.Descriptor instead.
+func (*BeaconResponseSummary) Descriptor() ([]byte, []int) {
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *BeaconResponseSummary) GetExists() bool {
 	if x != nil {
 		return x.Exists
 	}
 	return false
 }
 
-func (x *BeaconResponse) GetDisclosure() *DisclosureInfo {
+func (x *BeaconResponseSummary) GetNumTotalResults() int32 {
+	if x != nil && x.NumTotalResults != nil {
+		return *x.NumTotalResults
+	}
+	return 0
+}
+
+type BeaconVariant struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ReferenceName string                 `protobuf:"bytes,1,opt,name=reference_name,json=referenceName,proto3" json:"reference_name,omitempty"`
+	// 0-based start.
+	Start          int32  `protobuf:"varint,2,opt,name=start,proto3" json:"start,omitempty"`
+	ReferenceBases string `protobuf:"bytes,3,opt,name=reference_bases,json=referenceBases,proto3" json:"reference_bases,omitempty"`
+	AlternateBases string `protobuf:"bytes,4,opt,name=alternate_bases,json=alternateBases,proto3" json:"alternate_bases,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *BeaconVariant) Reset() {
+	*x = BeaconVariant{}
+	mi := &file_gentre_v1_gentre_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BeaconVariant) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BeaconVariant) ProtoMessage() {}
+
+func (x *BeaconVariant) ProtoReflect() protoreflect.Message {
+	mi := &file_gentre_v1_gentre_proto_msgTypes[19]
 	if x != nil {
-		return x.Disclosure
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BeaconVariant.ProtoReflect.Descriptor instead.
+func (*BeaconVariant) Descriptor() ([]byte, []int) {
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *BeaconVariant) GetReferenceName() string {
+	if x != nil {
+		return x.ReferenceName
+	}
+	return ""
+}
+
+func (x *BeaconVariant) GetStart() int32 {
+	if x != nil {
+		return x.Start
+	}
+	return 0
+}
+
+func (x *BeaconVariant) GetReferenceBases() string {
+	if x != nil {
+		return x.ReferenceBases
+	}
+	return ""
+}
+
+func (x *BeaconVariant) GetAlternateBases() string {
+	if x != nil {
+		return x.AlternateBases
+	}
+	return ""
+}
+
+type CreateProjectRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Lower-case letters, digits and '-'.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// research, planning or care.
+	Purpose string `protobuf:"bytes,2,opt,name=purpose,proto3" json:"purpose,omitempty"`
+	// From this instant every token of the project is refused.
+	End           *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=end,proto3" json:"end,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateProjectRequest) Reset() {
+	*x = CreateProjectRequest{}
+	mi := &file_gentre_v1_gentre_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateProjectRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateProjectRequest) ProtoMessage() {}
+
+func (x *CreateProjectRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gentre_v1_gentre_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateProjectRequest.ProtoReflect.Descriptor instead.
+func (*CreateProjectRequest) Descriptor() ([]byte, []int) {
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *CreateProjectRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateProjectRequest) GetPurpose() string {
+	if x != nil {
+		return x.Purpose
+	}
+	return ""
+}
+
+func (x *CreateProjectRequest) GetEnd() *timestamppb.Timestamp {
+	if x != nil {
+		return x.End
 	}
 	return nil
+}
+
+type CreateTokenRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The user the token is for (created if new).
+	User string `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	// researcher, industry, output-checker or citizen (data-manager and
+	// auditor tokens are made on the host with `gentre token create`).
+	Role string `protobuf:"bytes,2,opt,name=role,proto3" json:"role,omitempty"`
+	// The project (required for researcher, industry, output-checker).
+	Project string `protobuf:"bytes,3,opt,name=project,proto3" json:"project,omitempty"`
+	// Optional expiry; default the TRE's default token lifetime.
+	Expires *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expires,proto3" json:"expires,omitempty"`
+	// Citizen tokens: the person's NHS number, turned into their pseudonym
+	// and not stored.
+	NhsNumber     string `protobuf:"bytes,5,opt,name=nhs_number,json=nhsNumber,proto3" json:"nhs_number,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTokenRequest) Reset() {
+	*x = CreateTokenRequest{}
+	mi := &file_gentre_v1_gentre_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTokenRequest) ProtoMessage() {}
+
+func (x *CreateTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gentre_v1_gentre_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTokenRequest.ProtoReflect.Descriptor instead.
+func (*CreateTokenRequest) Descriptor() ([]byte, []int) {
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *CreateTokenRequest) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
+func (x *CreateTokenRequest) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *CreateTokenRequest) GetProject() string {
+	if x != nil {
+		return x.Project
+	}
+	return ""
+}
+
+func (x *CreateTokenRequest) GetExpires() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Expires
+	}
+	return nil
+}
+
+func (x *CreateTokenRequest) GetNhsNumber() string {
+	if x != nil {
+		return x.NhsNumber
+	}
+	return ""
+}
+
+type CreateTokenResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The bearer token (`gtr_...`): shown this once, never stored.
+	Token         string     `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	Info          *TokenInfo `protobuf:"bytes,2,opt,name=info,proto3" json:"info,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTokenResponse) Reset() {
+	*x = CreateTokenResponse{}
+	mi := &file_gentre_v1_gentre_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTokenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTokenResponse) ProtoMessage() {}
+
+func (x *CreateTokenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gentre_v1_gentre_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTokenResponse.ProtoReflect.Descriptor instead.
+func (*CreateTokenResponse) Descriptor() ([]byte, []int) {
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *CreateTokenResponse) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+func (x *CreateTokenResponse) GetInfo() *TokenInfo {
+	if x != nil {
+		return x.Info
+	}
+	return nil
+}
+
+type TokenInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token's public id (used to revoke it).
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	User          string                 `protobuf:"bytes,2,opt,name=user,proto3" json:"user,omitempty"`
+	Role          string                 `protobuf:"bytes,3,opt,name=role,proto3" json:"role,omitempty"`
+	Project       string                 `protobuf:"bytes,4,opt,name=project,proto3" json:"project,omitempty"`
+	Created       *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created,proto3" json:"created,omitempty"`
+	Expires       *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expires,proto3" json:"expires,omitempty"`
+	Revoked       bool                   `protobuf:"varint,7,opt,name=revoked,proto3" json:"revoked,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TokenInfo) Reset() {
+	*x = TokenInfo{}
+	mi := &file_gentre_v1_gentre_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TokenInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TokenInfo) ProtoMessage() {}
+
+func (x *TokenInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_gentre_v1_gentre_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TokenInfo.ProtoReflect.Descriptor instead.
+func (*TokenInfo) Descriptor() ([]byte, []int) {
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *TokenInfo) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *TokenInfo) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
+func (x *TokenInfo) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *TokenInfo) GetProject() string {
+	if x != nil {
+		return x.Project
+	}
+	return ""
+}
+
+func (x *TokenInfo) GetCreated() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Created
+	}
+	return nil
+}
+
+func (x *TokenInfo) GetExpires() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Expires
+	}
+	return nil
+}
+
+func (x *TokenInfo) GetRevoked() bool {
+	if x != nil {
+		return x.Revoked
+	}
+	return false
+}
+
+type ListTokensRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTokensRequest) Reset() {
+	*x = ListTokensRequest{}
+	mi := &file_gentre_v1_gentre_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTokensRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTokensRequest) ProtoMessage() {}
+
+func (x *ListTokensRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gentre_v1_gentre_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTokensRequest.ProtoReflect.Descriptor instead.
+func (*ListTokensRequest) Descriptor() ([]byte, []int) {
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{24}
+}
+
+type ListTokensResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tokens        []*TokenInfo           `protobuf:"bytes,1,rep,name=tokens,proto3" json:"tokens,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTokensResponse) Reset() {
+	*x = ListTokensResponse{}
+	mi := &file_gentre_v1_gentre_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTokensResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTokensResponse) ProtoMessage() {}
+
+func (x *ListTokensResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_gentre_v1_gentre_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTokensResponse.ProtoReflect.Descriptor instead.
+func (*ListTokensResponse) Descriptor() ([]byte, []int) {
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListTokensResponse) GetTokens() []*TokenInfo {
+	if x != nil {
+		return x.Tokens
+	}
+	return nil
+}
+
+type RevokeTokenRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeTokenRequest) Reset() {
+	*x = RevokeTokenRequest{}
+	mi := &file_gentre_v1_gentre_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeTokenRequest) ProtoMessage() {}
+
+func (x *RevokeTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gentre_v1_gentre_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeTokenRequest.ProtoReflect.Descriptor instead.
+func (*RevokeTokenRequest) Descriptor() ([]byte, []int) {
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *RevokeTokenRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
 }
 
 type AirlockRequest struct {
@@ -1407,19 +2116,28 @@ type AirlockRequest struct {
 	State     AirlockState           `protobuf:"varint,4,opt,name=state,proto3,enum=gentre.v1.AirlockState" json:"state,omitempty"`
 	// What the output is and why it should leave.
 	Justification string `protobuf:"bytes,5,opt,name=justification,proto3" json:"justification,omitempty"`
-	// The queries whose answers make up the output.
-	Queries       []string               `protobuf:"bytes,6,rep,name=queries,proto3" json:"queries,omitempty"`
-	Created       *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created,proto3" json:"created,omitempty"`
-	Reviewer      string                 `protobuf:"bytes,8,opt,name=reviewer,proto3" json:"reviewer,omitempty"`
-	ReviewNote    string                 `protobuf:"bytes,9,opt,name=review_note,json=reviewNote,proto3" json:"review_note,omitempty"`
-	Reviewed      *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=reviewed,proto3" json:"reviewed,omitempty"`
+	// The queries whose answers make up the output (canonical form).
+	Queries []string               `protobuf:"bytes,6,rep,name=queries,proto3" json:"queries,omitempty"`
+	Created *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created,proto3" json:"created,omitempty"`
+	// The reviews so far, in order.
+	Reviews []*AirlockReview `protobuf:"bytes,8,rep,name=reviews,proto3" json:"reviews,omitempty"`
+	// tsv or json.
+	Format string `protobuf:"bytes,11,opt,name=format,proto3" json:"format,omitempty"`
+	// SHA-256 of the frozen content, hex: what the checkers saw is what
+	// leaves.
+	ContentDigest string `protobuf:"bytes,12,opt,name=content_digest,json=contentDigest,proto3" json:"content_digest,omitempty"`
+	// The data release the content was computed on.
+	Release string `protobuf:"bytes,13,opt,name=release,proto3" json:"release,omitempty"`
+	// The frozen content, for output checkers reviewing it (absent for the
+	// requester, who gets it from /content once approved).
+	Content       []byte `protobuf:"bytes,14,opt,name=content,proto3" json:"content,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AirlockRequest) Reset() {
 	*x = AirlockRequest{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[17]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1431,7 +2149,7 @@ func (x *AirlockRequest) String() string {
 func (*AirlockRequest) ProtoMessage() {}
 
 func (x *AirlockRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[17]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1444,7 +2162,7 @@ func (x *AirlockRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AirlockRequest.ProtoReflect.Descriptor instead.
 func (*AirlockRequest) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{17}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *AirlockRequest) GetId() string {
@@ -1496,23 +2214,106 @@ func (x *AirlockRequest) GetCreated() *timestamppb.Timestamp {
 	return nil
 }
 
-func (x *AirlockRequest) GetReviewer() string {
+func (x *AirlockRequest) GetReviews() []*AirlockReview {
+	if x != nil {
+		return x.Reviews
+	}
+	return nil
+}
+
+func (x *AirlockRequest) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
+func (x *AirlockRequest) GetContentDigest() string {
+	if x != nil {
+		return x.ContentDigest
+	}
+	return ""
+}
+
+func (x *AirlockRequest) GetRelease() string {
+	if x != nil {
+		return x.Release
+	}
+	return ""
+}
+
+func (x *AirlockRequest) GetContent() []byte {
+	if x != nil {
+		return x.Content
+	}
+	return nil
+}
+
+type AirlockReview struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Reviewer string                 `protobuf:"bytes,1,opt,name=reviewer,proto3" json:"reviewer,omitempty"`
+	// approve or reject.
+	Decision      string                 `protobuf:"bytes,2,opt,name=decision,proto3" json:"decision,omitempty"`
+	Note          string                 `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	Time          *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AirlockReview) Reset() {
+	*x = AirlockReview{}
+	mi := &file_gentre_v1_gentre_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AirlockReview) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AirlockReview) ProtoMessage() {}
+
+func (x *AirlockReview) ProtoReflect() protoreflect.Message {
+	mi := &file_gentre_v1_gentre_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AirlockReview.ProtoReflect.Descriptor instead.
+func (*AirlockReview) Descriptor() ([]byte, []int) {
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *AirlockReview) GetReviewer() string {
 	if x != nil {
 		return x.Reviewer
 	}
 	return ""
 }
 
-func (x *AirlockRequest) GetReviewNote() string {
+func (x *AirlockReview) GetDecision() string {
 	if x != nil {
-		return x.ReviewNote
+		return x.Decision
 	}
 	return ""
 }
 
-func (x *AirlockRequest) GetReviewed() *timestamppb.Timestamp {
+func (x *AirlockReview) GetNote() string {
 	if x != nil {
-		return x.Reviewed
+		return x.Note
+	}
+	return ""
+}
+
+func (x *AirlockReview) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
 	}
 	return nil
 }
@@ -1521,14 +2322,17 @@ type CreateAirlockRequestRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Project       string                 `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
 	Justification string                 `protobuf:"bytes,2,opt,name=justification,proto3" json:"justification,omitempty"`
-	Queries       []string               `protobuf:"bytes,3,rep,name=queries,proto3" json:"queries,omitempty"`
+	// Whole queries in the query language (count, freq, carriers, coverage).
+	Queries []string `protobuf:"bytes,3,rep,name=queries,proto3" json:"queries,omitempty"`
+	// tsv (default) or json.
+	Format        string `protobuf:"bytes,4,opt,name=format,proto3" json:"format,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateAirlockRequestRequest) Reset() {
 	*x = CreateAirlockRequestRequest{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[18]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1540,7 +2344,7 @@ func (x *CreateAirlockRequestRequest) String() string {
 func (*CreateAirlockRequestRequest) ProtoMessage() {}
 
 func (x *CreateAirlockRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[18]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1553,7 +2357,7 @@ func (x *CreateAirlockRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateAirlockRequestRequest.ProtoReflect.Descriptor instead.
 func (*CreateAirlockRequestRequest) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{18}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CreateAirlockRequestRequest) GetProject() string {
@@ -1577,6 +2381,13 @@ func (x *CreateAirlockRequestRequest) GetQueries() []string {
 	return nil
 }
 
+func (x *CreateAirlockRequestRequest) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
 type GetAirlockRequestRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1586,7 +2397,7 @@ type GetAirlockRequestRequest struct {
 
 func (x *GetAirlockRequestRequest) Reset() {
 	*x = GetAirlockRequestRequest{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[19]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1598,7 +2409,7 @@ func (x *GetAirlockRequestRequest) String() string {
 func (*GetAirlockRequestRequest) ProtoMessage() {}
 
 func (x *GetAirlockRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[19]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1611,7 +2422,7 @@ func (x *GetAirlockRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAirlockRequestRequest.ProtoReflect.Descriptor instead.
 func (*GetAirlockRequestRequest) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{19}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetAirlockRequestRequest) GetId() string {
@@ -1630,7 +2441,7 @@ type ListAirlockRequestsRequest struct {
 
 func (x *ListAirlockRequestsRequest) Reset() {
 	*x = ListAirlockRequestsRequest{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[20]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1642,7 +2453,7 @@ func (x *ListAirlockRequestsRequest) String() string {
 func (*ListAirlockRequestsRequest) ProtoMessage() {}
 
 func (x *ListAirlockRequestsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[20]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1655,7 +2466,7 @@ func (x *ListAirlockRequestsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAirlockRequestsRequest.ProtoReflect.Descriptor instead.
 func (*ListAirlockRequestsRequest) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{20}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListAirlockRequestsRequest) GetProject() string {
@@ -1674,7 +2485,7 @@ type ListAirlockRequestsResponse struct {
 
 func (x *ListAirlockRequestsResponse) Reset() {
 	*x = ListAirlockRequestsResponse{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[21]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1686,7 +2497,7 @@ func (x *ListAirlockRequestsResponse) String() string {
 func (*ListAirlockRequestsResponse) ProtoMessage() {}
 
 func (x *ListAirlockRequestsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[21]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1699,7 +2510,7 @@ func (x *ListAirlockRequestsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAirlockRequestsResponse.ProtoReflect.Descriptor instead.
 func (*ListAirlockRequestsResponse) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{21}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListAirlockRequestsResponse) GetRequests() []*AirlockRequest {
@@ -1710,17 +2521,18 @@ func (x *ListAirlockRequestsResponse) GetRequests() []*AirlockRequest {
 }
 
 type ReviewAirlockRequestRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Approve       bool                   `protobuf:"varint,2,opt,name=approve,proto3" json:"approve,omitempty"`
-	Note          string                 `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// approve or reject.
+	Decision      string `protobuf:"bytes,4,opt,name=decision,proto3" json:"decision,omitempty"`
+	Note          string `protobuf:"bytes,3,opt,name=note,proto3" json:"note,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ReviewAirlockRequestRequest) Reset() {
 	*x = ReviewAirlockRequestRequest{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[22]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1732,7 +2544,7 @@ func (x *ReviewAirlockRequestRequest) String() string {
 func (*ReviewAirlockRequestRequest) ProtoMessage() {}
 
 func (x *ReviewAirlockRequestRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[22]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1745,7 +2557,7 @@ func (x *ReviewAirlockRequestRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReviewAirlockRequestRequest.ProtoReflect.Descriptor instead.
 func (*ReviewAirlockRequestRequest) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{22}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ReviewAirlockRequestRequest) GetId() string {
@@ -1755,11 +2567,11 @@ func (x *ReviewAirlockRequestRequest) GetId() string {
 	return ""
 }
 
-func (x *ReviewAirlockRequestRequest) GetApprove() bool {
+func (x *ReviewAirlockRequestRequest) GetDecision() string {
 	if x != nil {
-		return x.Approve
+		return x.Decision
 	}
-	return false
+	return ""
 }
 
 func (x *ReviewAirlockRequestRequest) GetNote() string {
@@ -1778,7 +2590,7 @@ type GetAirlockContentRequest struct {
 
 func (x *GetAirlockContentRequest) Reset() {
 	*x = GetAirlockContentRequest{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[23]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1790,7 +2602,7 @@ func (x *GetAirlockContentRequest) String() string {
 func (*GetAirlockContentRequest) ProtoMessage() {}
 
 func (x *GetAirlockContentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[23]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1803,7 +2615,7 @@ func (x *GetAirlockContentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAirlockContentRequest.ProtoReflect.Descriptor instead.
 func (*GetAirlockContentRequest) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{23}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *GetAirlockContentRequest) GetId() string {
@@ -1824,7 +2636,7 @@ type AirlockContent struct {
 
 func (x *AirlockContent) Reset() {
 	*x = AirlockContent{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[24]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1836,7 +2648,7 @@ func (x *AirlockContent) String() string {
 func (*AirlockContent) ProtoMessage() {}
 
 func (x *AirlockContent) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[24]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1849,7 +2661,7 @@ func (x *AirlockContent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AirlockContent.ProtoReflect.Descriptor instead.
 func (*AirlockContent) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{24}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *AirlockContent) GetId() string {
@@ -1884,16 +2696,21 @@ type AuditEntry struct {
 	Action  string                 `protobuf:"bytes,7,opt,name=action,proto3" json:"action,omitempty"`
 	Request string                 `protobuf:"bytes,8,opt,name=request,proto3" json:"request,omitempty"`
 	// SHA-256 of the answer, hex; empty when nothing was answered.
-	Result        string `protobuf:"bytes,9,opt,name=result,proto3" json:"result,omitempty"`
-	Decision      string `protobuf:"bytes,10,opt,name=decision,proto3" json:"decision,omitempty"`
-	Release       int64  `protobuf:"varint,11,opt,name=release,proto3" json:"release,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Result   string `protobuf:"bytes,9,opt,name=result,proto3" json:"result,omitempty"`
+	Decision string `protobuf:"bytes,10,opt,name=decision,proto3" json:"decision,omitempty"`
+	Release  int64  `protobuf:"varint,11,opt,name=release,proto3" json:"release,omitempty"`
+	// The entry's canonical bytes, base64 (the Merkle leaf is their RFC 6962
+	// leaf hash).
+	Canonical []byte `protobuf:"bytes,12,opt,name=canonical,proto3" json:"canonical,omitempty"`
+	// RFC 6962 inclusion proof (hex node hashes) in the tree of tree_size.
+	InclusionProof []string `protobuf:"bytes,13,rep,name=inclusion_proof,json=inclusionProof,proto3" json:"inclusion_proof,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *AuditEntry) Reset() {
 	*x = AuditEntry{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[25]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1905,7 +2722,7 @@ func (x *AuditEntry) String() string {
 func (*AuditEntry) ProtoMessage() {}
 
 func (x *AuditEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[25]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1918,7 +2735,7 @@ func (x *AuditEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditEntry.ProtoReflect.Descriptor instead.
 func (*AuditEntry) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{25}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *AuditEntry) GetSeq() int64 {
@@ -1998,17 +2815,34 @@ func (x *AuditEntry) GetRelease() int64 {
 	return 0
 }
 
+func (x *AuditEntry) GetCanonical() []byte {
+	if x != nil {
+		return x.Canonical
+	}
+	return nil
+}
+
+func (x *AuditEntry) GetInclusionProof() []string {
+	if x != nil {
+		return x.InclusionProof
+	}
+	return nil
+}
+
 type ListAuditEntriesRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	FromSeq       int64                  `protobuf:"varint,1,opt,name=from_seq,json=fromSeq,proto3" json:"from_seq,omitempty"`
-	Limit         int32                  `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	FromSeq int64                  `protobuf:"varint,1,opt,name=from_seq,json=fromSeq,proto3" json:"from_seq,omitempty"`
+	// At most this many entries (default 100, at most 1000).
+	Limit int32 `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
+	// With an inclusion proof of each entry in the tree of tree_size.
+	Proofs        bool `protobuf:"varint,3,opt,name=proofs,proto3" json:"proofs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListAuditEntriesRequest) Reset() {
 	*x = ListAuditEntriesRequest{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[26]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2020,7 +2854,7 @@ func (x *ListAuditEntriesRequest) String() string {
 func (*ListAuditEntriesRequest) ProtoMessage() {}
 
 func (x *ListAuditEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[26]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2033,7 +2867,7 @@ func (x *ListAuditEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{26}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListAuditEntriesRequest) GetFromSeq() int64 {
@@ -2050,19 +2884,28 @@ func (x *ListAuditEntriesRequest) GetLimit() int32 {
 	return 0
 }
 
+func (x *ListAuditEntriesRequest) GetProofs() bool {
+	if x != nil {
+		return x.Proofs
+	}
+	return false
+}
+
 type ListAuditEntriesResponse struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Entries  []*AuditEntry          `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
 	TreeSize int64                  `protobuf:"varint,2,opt,name=tree_size,json=treeSize,proto3" json:"tree_size,omitempty"`
 	// Merkle root of the first tree_size entries, hex.
-	Root          string `protobuf:"bytes,3,opt,name=root,proto3" json:"root,omitempty"`
+	Root string `protobuf:"bytes,3,opt,name=root,proto3" json:"root,omitempty"`
+	// The latest signed checkpoint, in its text form.
+	Checkpoint    string `protobuf:"bytes,4,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ListAuditEntriesResponse) Reset() {
 	*x = ListAuditEntriesResponse{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[27]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2074,7 +2917,7 @@ func (x *ListAuditEntriesResponse) String() string {
 func (*ListAuditEntriesResponse) ProtoMessage() {}
 
 func (x *ListAuditEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[27]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2087,7 +2930,7 @@ func (x *ListAuditEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{27}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListAuditEntriesResponse) GetEntries() []*AuditEntry {
@@ -2111,6 +2954,13 @@ func (x *ListAuditEntriesResponse) GetRoot() string {
 	return ""
 }
 
+func (x *ListAuditEntriesResponse) GetCheckpoint() string {
+	if x != nil {
+		return x.Checkpoint
+	}
+	return ""
+}
+
 type VerifyAuditRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -2119,7 +2969,7 @@ type VerifyAuditRequest struct {
 
 func (x *VerifyAuditRequest) Reset() {
 	*x = VerifyAuditRequest{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[28]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2131,7 +2981,7 @@ func (x *VerifyAuditRequest) String() string {
 func (*VerifyAuditRequest) ProtoMessage() {}
 
 func (x *VerifyAuditRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[28]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2144,7 +2994,7 @@ func (x *VerifyAuditRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditRequest) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{28}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{39}
 }
 
 type VerifyAuditResponse struct {
@@ -2159,7 +3009,7 @@ type VerifyAuditResponse struct {
 
 func (x *VerifyAuditResponse) Reset() {
 	*x = VerifyAuditResponse{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[29]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2171,7 +3021,7 @@ func (x *VerifyAuditResponse) String() string {
 func (*VerifyAuditResponse) ProtoMessage() {}
 
 func (x *VerifyAuditResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[29]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2184,7 +3034,7 @@ func (x *VerifyAuditResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditResponse.ProtoReflect.Descriptor instead.
 func (*VerifyAuditResponse) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{29}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *VerifyAuditResponse) GetIntact() bool {
@@ -2216,7 +3066,7 @@ type ListMyUsesRequest struct {
 
 func (x *ListMyUsesRequest) Reset() {
 	*x = ListMyUsesRequest{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[30]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2228,7 +3078,7 @@ func (x *ListMyUsesRequest) String() string {
 func (*ListMyUsesRequest) ProtoMessage() {}
 
 func (x *ListMyUsesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[30]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2241,22 +3091,26 @@ func (x *ListMyUsesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyUsesRequest.ProtoReflect.Descriptor instead.
 func (*ListMyUsesRequest) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{30}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{41}
 }
 
 type MyUse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Time          *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=time,proto3" json:"time,omitempty"`
-	Project       string                 `protobuf:"bytes,2,opt,name=project,proto3" json:"project,omitempty"`
-	Purpose       string                 `protobuf:"bytes,3,opt,name=purpose,proto3" json:"purpose,omitempty"`
-	Action        string                 `protobuf:"bytes,4,opt,name=action,proto3" json:"action,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Time    *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=time,proto3" json:"time,omitempty"`
+	Project string                 `protobuf:"bytes,2,opt,name=project,proto3" json:"project,omitempty"`
+	Purpose string                 `protobuf:"bytes,3,opt,name=purpose,proto3" json:"purpose,omitempty"`
+	// cohort.count, freq, case_control, coverage (industry answers) or
+	// airlock.release.
+	Action string `protobuf:"bytes,4,opt,name=action,proto3" json:"action,omitempty"`
+	// The data release the answer was computed on.
+	Release       string `protobuf:"bytes,5,opt,name=release,proto3" json:"release,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MyUse) Reset() {
 	*x = MyUse{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[31]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2268,7 +3122,7 @@ func (x *MyUse) String() string {
 func (*MyUse) ProtoMessage() {}
 
 func (x *MyUse) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[31]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2281,7 +3135,7 @@ func (x *MyUse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyUse.ProtoReflect.Descriptor instead.
 func (*MyUse) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{31}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *MyUse) GetTime() *timestamppb.Timestamp {
@@ -2312,6 +3166,13 @@ func (x *MyUse) GetAction() string {
 	return ""
 }
 
+func (x *MyUse) GetRelease() string {
+	if x != nil {
+		return x.Release
+	}
+	return ""
+}
+
 type ListMyUsesResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Uses          []*MyUse               `protobuf:"bytes,1,rep,name=uses,proto3" json:"uses,omitempty"`
@@ -2321,7 +3182,7 @@ type ListMyUsesResponse struct {
 
 func (x *ListMyUsesResponse) Reset() {
 	*x = ListMyUsesResponse{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[32]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2333,7 +3194,7 @@ func (x *ListMyUsesResponse) String() string {
 func (*ListMyUsesResponse) ProtoMessage() {}
 
 func (x *ListMyUsesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[32]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2346,7 +3207,7 @@ func (x *ListMyUsesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyUsesResponse.ProtoReflect.Descriptor instead.
 func (*ListMyUsesResponse) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{32}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ListMyUsesResponse) GetUses() []*MyUse {
@@ -2396,39 +3257,62 @@ const file_gentre_v1_gentre_proto_rawDesc = "" +
 	"\x06region\x18\x01 \x01(\tR\x06region\x12\x16\n" +
 	"\x06cohort\x18\x02 \x01(\tR\x06cohort\x12\x0e\n" +
 	"\x02vs\x18\x03 \x01(\tR\x02vs\x12\x18\n" +
-	"\aproject\x18\x04 \x01(\tR\aproject\"\x80\x01\n" +
+	"\aproject\x18\x04 \x01(\tR\aproject\"\xbb\x01\n" +
 	"\fFreqResponse\x12&\n" +
 	"\x04rows\x18\x01 \x03(\v2\x12.gentre.v1.FreqRowR\x04rows\x12\x14\n" +
 	"\x05query\x18\x02 \x01(\tR\x05query\x12\x18\n" +
 	"\aproject\x18\x03 \x01(\tR\aproject\x12\x18\n" +
-	"\arelease\x18\x04 \x01(\tR\arelease\"\x8f\x01\n" +
-	"\fAlleleCounts\x12\x0e\n" +
-	"\x02ac\x18\x01 \x01(\x05R\x02ac\x12\x0e\n" +
-	"\x02an\x18\x02 \x01(\x05R\x02an\x12\x13\n" +
-	"\x02af\x18\x03 \x01(\x01H\x00R\x02af\x88\x01\x01\x12\x10\n" +
-	"\x03het\x18\x04 \x01(\x05R\x03het\x12\x17\n" +
-	"\ahom_alt\x18\x05 \x01(\x05R\x06homAlt\x12\x18\n" +
-	"\amissing\x18\x06 \x01(\x05R\amissingB\x05\n" +
-	"\x03_af\"\xb4\x03\n" +
+	"\arelease\x18\x04 \x01(\tR\arelease\x129\n" +
+	"\n" +
+	"disclosure\x18\x05 \x01(\v2\x19.gentre.v1.DisclosureInfoR\n" +
+	"disclosure\"\xf6\x01\n" +
+	"\fAlleleCounts\x12\x13\n" +
+	"\x02ac\x18\x01 \x01(\x05H\x00R\x02ac\x88\x01\x01\x12\x13\n" +
+	"\x02an\x18\x02 \x01(\x05H\x01R\x02an\x88\x01\x01\x12\x13\n" +
+	"\x02af\x18\x03 \x01(\x01H\x02R\x02af\x88\x01\x01\x12\x15\n" +
+	"\x03het\x18\x04 \x01(\x05H\x03R\x03het\x88\x01\x01\x12\x1c\n" +
+	"\ahom_alt\x18\x05 \x01(\x05H\x04R\x06homAlt\x88\x01\x01\x12\x1d\n" +
+	"\amissing\x18\x06 \x01(\x05H\x05R\amissing\x88\x01\x01\x12\x1e\n" +
+	"\n" +
+	"suppressed\x18\a \x01(\bR\n" +
+	"suppressedB\x05\n" +
+	"\x03_acB\x05\n" +
+	"\x03_anB\x05\n" +
+	"\x03_afB\x06\n" +
+	"\x04_hetB\n" +
+	"\n" +
+	"\b_hom_altB\n" +
+	"\n" +
+	"\b_missing\"\x9b\x04\n" +
 	"\aFreqRow\x12\x14\n" +
 	"\x05chrom\x18\x01 \x01(\tR\x05chrom\x12\x10\n" +
 	"\x03pos\x18\x02 \x01(\x05R\x03pos\x12\x10\n" +
 	"\x03ref\x18\x03 \x01(\tR\x03ref\x12\x10\n" +
-	"\x03alt\x18\x04 \x01(\tR\x03alt\x12\x0e\n" +
-	"\x02ac\x18\x05 \x01(\x05R\x02ac\x12\x0e\n" +
-	"\x02an\x18\x06 \x01(\x05R\x02an\x12\x13\n" +
-	"\x02af\x18\a \x01(\x01H\x00R\x02af\x88\x01\x01\x12\x10\n" +
-	"\x03het\x18\b \x01(\x05R\x03het\x12\x17\n" +
-	"\ahom_alt\x18\t \x01(\x05R\x06homAlt\x12\x18\n" +
+	"\x03alt\x18\x04 \x01(\tR\x03alt\x12\x13\n" +
+	"\x02ac\x18\x05 \x01(\x05H\x00R\x02ac\x88\x01\x01\x12\x13\n" +
+	"\x02an\x18\x06 \x01(\x05H\x01R\x02an\x88\x01\x01\x12\x13\n" +
+	"\x02af\x18\a \x01(\x01H\x02R\x02af\x88\x01\x01\x12\x15\n" +
+	"\x03het\x18\b \x01(\x05H\x03R\x03het\x88\x01\x01\x12\x1c\n" +
+	"\ahom_alt\x18\t \x01(\x05H\x04R\x06homAlt\x88\x01\x01\x12\x1d\n" +
 	"\amissing\x18\n" +
-	" \x01(\x05R\amissing\x12'\n" +
+	" \x01(\x05H\x05R\amissing\x88\x01\x01\x12'\n" +
 	"\x02vs\x18\v \x01(\v2\x17.gentre.v1.AlleleCountsR\x02vs\x12\"\n" +
 	"\n" +
-	"odds_ratio\x18\f \x01(\x01H\x01R\toddsRatio\x88\x01\x01\x12\x1e\n" +
-	"\bfisher_p\x18\r \x01(\x01H\x02R\afisherP\x88\x01\x01\x12\x1c\n" +
-	"\achisq_p\x18\x0e \x01(\x01H\x03R\x06chisqP\x88\x01\x01\x12\x1d\n" +
-	"\acovered\x18\x0f \x01(\x05H\x04R\acovered\x88\x01\x01B\x05\n" +
-	"\x03_afB\r\n" +
+	"odds_ratio\x18\f \x01(\x01H\x06R\toddsRatio\x88\x01\x01\x12\x1e\n" +
+	"\bfisher_p\x18\r \x01(\x01H\aR\afisherP\x88\x01\x01\x12\x1c\n" +
+	"\achisq_p\x18\x0e \x01(\x01H\bR\x06chisqP\x88\x01\x01\x12\x1d\n" +
+	"\acovered\x18\x0f \x01(\x05H\tR\acovered\x88\x01\x01\x12\x1e\n" +
+	"\n" +
+	"suppressed\x18\x10 \x01(\bR\n" +
+	"suppressedB\x05\n" +
+	"\x03_acB\x05\n" +
+	"\x03_anB\x05\n" +
+	"\x03_afB\x06\n" +
+	"\x04_hetB\n" +
+	"\n" +
+	"\b_hom_altB\n" +
+	"\n" +
+	"\b_missingB\r\n" +
 	"\v_odds_ratioB\v\n" +
 	"\t_fisher_pB\n" +
 	"\n" +
@@ -2478,15 +3362,65 @@ const file_gentre_v1_gentre_proto_rawDesc = "" +
 	" \x01(\tR\aproject\x12\x18\n" +
 	"\arelease\x18\v \x01(\tR\areleaseB\x06\n" +
 	"\x04_endB\r\n" +
-	"\v_mean_depth\"C\n" +
-	"\rBeaconRequest\x12\x18\n" +
-	"\avariant\x18\x01 \x01(\tR\avariant\x12\x18\n" +
-	"\aproject\x18\x02 \x01(\tR\aproject\"c\n" +
-	"\x0eBeaconResponse\x12\x16\n" +
-	"\x06exists\x18\x01 \x01(\bR\x06exists\x129\n" +
+	"\v_mean_depth\"\xad\x02\n" +
+	"\rBeaconRequest\x12%\n" +
+	"\x0ereference_name\x18\x01 \x01(\tR\rreferenceName\x12\x14\n" +
+	"\x05start\x18\x02 \x01(\x05R\x05start\x12\x15\n" +
+	"\x03end\x18\x03 \x01(\x05H\x00R\x03end\x88\x01\x01\x12'\n" +
+	"\x0freference_bases\x18\x04 \x01(\tR\x0ereferenceBases\x12'\n" +
+	"\x0falternate_bases\x18\x05 \x01(\tR\x0ealternateBases\x123\n" +
+	"\x15requested_granularity\x18\x06 \x01(\tR\x14requestedGranularity\x12\x18\n" +
+	"\aproject\x18\a \x01(\tR\aproject\x12\x1f\n" +
+	"\vassembly_id\x18\b \x01(\tR\n" +
+	"assemblyIdB\x06\n" +
+	"\x04_end\"\xbe\x01\n" +
+	"\x0eBeaconResponse\x12)\n" +
+	"\x04meta\x18\x01 \x01(\v2\x15.gentre.v1.BeaconMetaR\x04meta\x12K\n" +
+	"\x10response_summary\x18\x02 \x01(\v2 .gentre.v1.BeaconResponseSummaryR\x0fresponseSummary\x124\n" +
+	"\bvariants\x18\x03 \x03(\v2\x18.gentre.v1.BeaconVariantR\bvariants\"\x97\x01\n" +
 	"\n" +
-	"disclosure\x18\x02 \x01(\v2\x19.gentre.v1.DisclosureInfoR\n" +
-	"disclosure\"\xf2\x02\n" +
+	"BeaconMeta\x12\x1b\n" +
+	"\tbeacon_id\x18\x01 \x01(\tR\bbeaconId\x12\x1f\n" +
+	"\vapi_version\x18\x02 \x01(\tR\n" +
+	"apiVersion\x121\n" +
+	"\x14returned_granularity\x18\x03 \x01(\tR\x13returnedGranularity\x12\x18\n" +
+	"\arelease\x18\x04 \x01(\tR\arelease\"v\n" +
+	"\x15BeaconResponseSummary\x12\x16\n" +
+	"\x06exists\x18\x01 \x01(\bR\x06exists\x12/\n" +
+	"\x11num_total_results\x18\x02 \x01(\x05H\x00R\x0fnumTotalResults\x88\x01\x01B\x14\n" +
+	"\x12_num_total_results\"\x9e\x01\n" +
+	"\rBeaconVariant\x12%\n" +
+	"\x0ereference_name\x18\x01 \x01(\tR\rreferenceName\x12\x14\n" +
+	"\x05start\x18\x02 \x01(\x05R\x05start\x12'\n" +
+	"\x0freference_bases\x18\x03 \x01(\tR\x0ereferenceBases\x12'\n" +
+	"\x0falternate_bases\x18\x04 \x01(\tR\x0ealternateBases\"r\n" +
+	"\x14CreateProjectRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
+	"\apurpose\x18\x02 \x01(\tR\apurpose\x12,\n" +
+	"\x03end\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x03end\"\xab\x01\n" +
+	"\x12CreateTokenRequest\x12\x12\n" +
+	"\x04user\x18\x01 \x01(\tR\x04user\x12\x12\n" +
+	"\x04role\x18\x02 \x01(\tR\x04role\x12\x18\n" +
+	"\aproject\x18\x03 \x01(\tR\aproject\x124\n" +
+	"\aexpires\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\aexpires\x12\x1d\n" +
+	"\n" +
+	"nhs_number\x18\x05 \x01(\tR\tnhsNumber\"U\n" +
+	"\x13CreateTokenResponse\x12\x14\n" +
+	"\x05token\x18\x01 \x01(\tR\x05token\x12(\n" +
+	"\x04info\x18\x02 \x01(\v2\x14.gentre.v1.TokenInfoR\x04info\"\xe3\x01\n" +
+	"\tTokenInfo\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04user\x18\x02 \x01(\tR\x04user\x12\x12\n" +
+	"\x04role\x18\x03 \x01(\tR\x04role\x12\x18\n" +
+	"\aproject\x18\x04 \x01(\tR\aproject\x124\n" +
+	"\acreated\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\acreated\x124\n" +
+	"\aexpires\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\aexpires\x12\x18\n" +
+	"\arevoked\x18\a \x01(\bR\arevoked\"\x13\n" +
+	"\x11ListTokensRequest\"B\n" +
+	"\x12ListTokensResponse\x12,\n" +
+	"\x06tokens\x18\x01 \x03(\v2\x14.gentre.v1.TokenInfoR\x06tokens\"$\n" +
+	"\x12RevokeTokenRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"\xb0\x03\n" +
 	"\x0eAirlockRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\aproject\x18\x02 \x01(\tR\aproject\x12\x1c\n" +
@@ -2494,33 +3428,41 @@ const file_gentre_v1_gentre_proto_rawDesc = "" +
 	"\x05state\x18\x04 \x01(\x0e2\x17.gentre.v1.AirlockStateR\x05state\x12$\n" +
 	"\rjustification\x18\x05 \x01(\tR\rjustification\x12\x18\n" +
 	"\aqueries\x18\x06 \x03(\tR\aqueries\x124\n" +
-	"\acreated\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\acreated\x12\x1a\n" +
-	"\breviewer\x18\b \x01(\tR\breviewer\x12\x1f\n" +
-	"\vreview_note\x18\t \x01(\tR\n" +
-	"reviewNote\x126\n" +
-	"\breviewed\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\breviewed\"w\n" +
+	"\acreated\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\acreated\x122\n" +
+	"\areviews\x18\b \x03(\v2\x18.gentre.v1.AirlockReviewR\areviews\x12\x16\n" +
+	"\x06format\x18\v \x01(\tR\x06format\x12%\n" +
+	"\x0econtent_digest\x18\f \x01(\tR\rcontentDigest\x12\x18\n" +
+	"\arelease\x18\r \x01(\tR\arelease\x12\x18\n" +
+	"\acontent\x18\x0e \x01(\fR\acontentJ\x04\b\t\x10\n" +
+	"J\x04\b\n" +
+	"\x10\v\"\x8b\x01\n" +
+	"\rAirlockReview\x12\x1a\n" +
+	"\breviewer\x18\x01 \x01(\tR\breviewer\x12\x1a\n" +
+	"\bdecision\x18\x02 \x01(\tR\bdecision\x12\x12\n" +
+	"\x04note\x18\x03 \x01(\tR\x04note\x12.\n" +
+	"\x04time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\x8f\x01\n" +
 	"\x1bCreateAirlockRequestRequest\x12\x18\n" +
 	"\aproject\x18\x01 \x01(\tR\aproject\x12$\n" +
 	"\rjustification\x18\x02 \x01(\tR\rjustification\x12\x18\n" +
-	"\aqueries\x18\x03 \x03(\tR\aqueries\"*\n" +
+	"\aqueries\x18\x03 \x03(\tR\aqueries\x12\x16\n" +
+	"\x06format\x18\x04 \x01(\tR\x06format\"*\n" +
 	"\x18GetAirlockRequestRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"6\n" +
 	"\x1aListAirlockRequestsRequest\x12\x18\n" +
 	"\aproject\x18\x01 \x01(\tR\aproject\"T\n" +
 	"\x1bListAirlockRequestsResponse\x125\n" +
-	"\brequests\x18\x01 \x03(\v2\x19.gentre.v1.AirlockRequestR\brequests\"[\n" +
+	"\brequests\x18\x01 \x03(\v2\x19.gentre.v1.AirlockRequestR\brequests\"c\n" +
 	"\x1bReviewAirlockRequestRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
-	"\aapprove\x18\x02 \x01(\bR\aapprove\x12\x12\n" +
-	"\x04note\x18\x03 \x01(\tR\x04note\"*\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1a\n" +
+	"\bdecision\x18\x04 \x01(\tR\bdecision\x12\x12\n" +
+	"\x04note\x18\x03 \x01(\tR\x04noteJ\x04\b\x02\x10\x03\"*\n" +
 	"\x18GetAirlockContentRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"Y\n" +
 	"\x0eAirlockContent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
 	"\n" +
 	"media_type\x18\x02 \x01(\tR\tmediaType\x12\x18\n" +
-	"\acontent\x18\x03 \x01(\fR\acontent\"\xac\x02\n" +
+	"\acontent\x18\x03 \x01(\fR\acontent\"\xf3\x02\n" +
 	"\n" +
 	"AuditEntry\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x03R\x03seq\x12.\n" +
@@ -2534,40 +3476,53 @@ const file_gentre_v1_gentre_proto_rawDesc = "" +
 	"\x06result\x18\t \x01(\tR\x06result\x12\x1a\n" +
 	"\bdecision\x18\n" +
 	" \x01(\tR\bdecision\x12\x18\n" +
-	"\arelease\x18\v \x01(\x03R\arelease\"J\n" +
+	"\arelease\x18\v \x01(\x03R\arelease\x12\x1c\n" +
+	"\tcanonical\x18\f \x01(\fR\tcanonical\x12'\n" +
+	"\x0finclusion_proof\x18\r \x03(\tR\x0einclusionProof\"b\n" +
 	"\x17ListAuditEntriesRequest\x12\x19\n" +
 	"\bfrom_seq\x18\x01 \x01(\x03R\afromSeq\x12\x14\n" +
-	"\x05limit\x18\x02 \x01(\x05R\x05limit\"|\n" +
+	"\x05limit\x18\x02 \x01(\x05R\x05limit\x12\x16\n" +
+	"\x06proofs\x18\x03 \x01(\bR\x06proofs\"\x9c\x01\n" +
 	"\x18ListAuditEntriesResponse\x12/\n" +
 	"\aentries\x18\x01 \x03(\v2\x15.gentre.v1.AuditEntryR\aentries\x12\x1b\n" +
 	"\ttree_size\x18\x02 \x01(\x03R\btreeSize\x12\x12\n" +
-	"\x04root\x18\x03 \x01(\tR\x04root\"\x14\n" +
+	"\x04root\x18\x03 \x01(\tR\x04root\x12\x1e\n" +
+	"\n" +
+	"checkpoint\x18\x04 \x01(\tR\n" +
+	"checkpoint\"\x14\n" +
 	"\x12VerifyAuditRequest\"a\n" +
 	"\x13VerifyAuditResponse\x12\x16\n" +
 	"\x06intact\x18\x01 \x01(\bR\x06intact\x12\x18\n" +
 	"\aentries\x18\x02 \x01(\x03R\aentries\x12\x18\n" +
 	"\aproblem\x18\x03 \x01(\tR\aproblem\"\x13\n" +
-	"\x11ListMyUsesRequest\"\x83\x01\n" +
+	"\x11ListMyUsesRequest\"\x9d\x01\n" +
 	"\x05MyUse\x12.\n" +
 	"\x04time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x18\n" +
 	"\aproject\x18\x02 \x01(\tR\aproject\x12\x18\n" +
 	"\apurpose\x18\x03 \x01(\tR\apurpose\x12\x16\n" +
-	"\x06action\x18\x04 \x01(\tR\x06action\":\n" +
+	"\x06action\x18\x04 \x01(\tR\x06action\x12\x18\n" +
+	"\arelease\x18\x05 \x01(\tR\arelease\":\n" +
 	"\x12ListMyUsesResponse\x12$\n" +
 	"\x04uses\x18\x01 \x03(\v2\x10.gentre.v1.MyUseR\x04uses*\x80\x01\n" +
 	"\fAirlockState\x12\x1d\n" +
 	"\x19AIRLOCK_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15AIRLOCK_STATE_PENDING\x10\x01\x12\x1a\n" +
 	"\x16AIRLOCK_STATE_APPROVED\x10\x02\x12\x1a\n" +
-	"\x16AIRLOCK_STATE_REJECTED\x10\x032\x80\f\n" +
+	"\x16AIRLOCK_STATE_REJECTED\x10\x032\xae\x0f\n" +
 	"\x06Gentre\x12j\n" +
 	"\vCountCohort\x12\x1d.gentre.v1.CountCohortRequest\x1a\x1e.gentre.v1.CountCohortResponse\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/cohorts:count\x12L\n" +
 	"\x04Freq\x12\x16.gentre.v1.FreqRequest\x1a\x17.gentre.v1.FreqResponse\"\x13\x82\xd3\xe4\x93\x02\r:\x01*\"\b/v1/freq\x12\\\n" +
 	"\bCarriers\x12\x1a.gentre.v1.CarriersRequest\x1a\x1b.gentre.v1.CarriersResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/carriers\x12e\n" +
 	"\fListProjects\x12\x1e.gentre.v1.ListProjectsRequest\x1a\x1f.gentre.v1.ListProjectsResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/projects\x12\\\n" +
-	"\bCoverage\x12\x1a.gentre.v1.CoverageRequest\x1a\x1b.gentre.v1.CoverageResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/coverage\x12T\n" +
-	"\x06Beacon\x12\x18.gentre.v1.BeaconRequest\x1a\x19.gentre.v1.BeaconResponse\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
-	"/v1/beacon\x12z\n" +
+	"\bCoverage\x12\x1a.gentre.v1.CoverageRequest\x1a\x1b.gentre.v1.CoverageResponse\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/coverage\x12x\n" +
+	"\x06Beacon\x12\x18.gentre.v1.BeaconRequest\x1a\x19.gentre.v1.BeaconResponse\"9\x82\xd3\xe4\x93\x023Z\x1a:\x01*\"\x15/v1/beacon/g_variants\x12\x15/v1/beacon/g_variants\x12]\n" +
+	"\rCreateProject\x12\x1f.gentre.v1.CreateProjectRequest\x1a\x12.gentre.v1.Project\"\x17\x82\xd3\xe4\x93\x02\x11:\x01*\"\f/v1/projects\x12c\n" +
+	"\vCreateToken\x12\x1d.gentre.v1.CreateTokenRequest\x1a\x1e.gentre.v1.CreateTokenResponse\"\x15\x82\xd3\xe4\x93\x02\x0f:\x01*\"\n" +
+	"/v1/tokens\x12]\n" +
+	"\n" +
+	"ListTokens\x12\x1c.gentre.v1.ListTokensRequest\x1a\x1d.gentre.v1.ListTokensResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
+	"/v1/tokens\x12e\n" +
+	"\vRevokeToken\x12\x1d.gentre.v1.RevokeTokenRequest\x1a\x14.gentre.v1.TokenInfo\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/tokens/{id}:revoke\x12z\n" +
 	"\x14CreateAirlockRequest\x12&.gentre.v1.CreateAirlockRequestRequest\x1a\x19.gentre.v1.AirlockRequest\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/airlock/requests\x12v\n" +
 	"\x11GetAirlockRequest\x12#.gentre.v1.GetAirlockRequestRequest\x1a\x19.gentre.v1.AirlockRequest\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/airlock/requests/{id}\x12\x82\x01\n" +
 	"\x13ListAirlockRequests\x12%.gentre.v1.ListAirlockRequestsRequest\x1a&.gentre.v1.ListAirlockRequestsResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/airlock/requests\x12\x86\x01\n" +
@@ -2601,7 +3556,7 @@ func file_gentre_v1_gentre_proto_rawDescGZIP() []byte {
 }
 
 var file_gentre_v1_gentre_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_gentre_v1_gentre_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
+var file_gentre_v1_gentre_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_gentre_v1_gentre_proto_goTypes = []any{
 	(AirlockState)(0),                   // 0: gentre.v1.AirlockState
 	(*CountCohortRequest)(nil),          // 1: gentre.v1.CountCohortRequest
@@ -2621,75 +3576,104 @@ var file_gentre_v1_gentre_proto_goTypes = []any{
 	(*CoverageResponse)(nil),            // 15: gentre.v1.CoverageResponse
 	(*BeaconRequest)(nil),               // 16: gentre.v1.BeaconRequest
 	(*BeaconResponse)(nil),              // 17: gentre.v1.BeaconResponse
-	(*AirlockRequest)(nil),              // 18: gentre.v1.AirlockRequest
-	(*CreateAirlockRequestRequest)(nil), // 19: gentre.v1.CreateAirlockRequestRequest
-	(*GetAirlockRequestRequest)(nil),    // 20: gentre.v1.GetAirlockRequestRequest
-	(*ListAirlockRequestsRequest)(nil),  // 21: gentre.v1.ListAirlockRequestsRequest
-	(*ListAirlockRequestsResponse)(nil), // 22: gentre.v1.ListAirlockRequestsResponse
-	(*ReviewAirlockRequestRequest)(nil), // 23: gentre.v1.ReviewAirlockRequestRequest
-	(*GetAirlockContentRequest)(nil),    // 24: gentre.v1.GetAirlockContentRequest
-	(*AirlockContent)(nil),              // 25: gentre.v1.AirlockContent
-	(*AuditEntry)(nil),                  // 26: gentre.v1.AuditEntry
-	(*ListAuditEntriesRequest)(nil),     // 27: gentre.v1.ListAuditEntriesRequest
-	(*ListAuditEntriesResponse)(nil),    // 28: gentre.v1.ListAuditEntriesResponse
-	(*VerifyAuditRequest)(nil),          // 29: gentre.v1.VerifyAuditRequest
-	(*VerifyAuditResponse)(nil),         // 30: gentre.v1.VerifyAuditResponse
-	(*ListMyUsesRequest)(nil),           // 31: gentre.v1.ListMyUsesRequest
-	(*MyUse)(nil),                       // 32: gentre.v1.MyUse
-	(*ListMyUsesResponse)(nil),          // 33: gentre.v1.ListMyUsesResponse
-	(*timestamppb.Timestamp)(nil),       // 34: google.protobuf.Timestamp
+	(*BeaconMeta)(nil),                  // 18: gentre.v1.BeaconMeta
+	(*BeaconResponseSummary)(nil),       // 19: gentre.v1.BeaconResponseSummary
+	(*BeaconVariant)(nil),               // 20: gentre.v1.BeaconVariant
+	(*CreateProjectRequest)(nil),        // 21: gentre.v1.CreateProjectRequest
+	(*CreateTokenRequest)(nil),          // 22: gentre.v1.CreateTokenRequest
+	(*CreateTokenResponse)(nil),         // 23: gentre.v1.CreateTokenResponse
+	(*TokenInfo)(nil),                   // 24: gentre.v1.TokenInfo
+	(*ListTokensRequest)(nil),           // 25: gentre.v1.ListTokensRequest
+	(*ListTokensResponse)(nil),          // 26: gentre.v1.ListTokensResponse
+	(*RevokeTokenRequest)(nil),          // 27: gentre.v1.RevokeTokenRequest
+	(*AirlockRequest)(nil),              // 28: gentre.v1.AirlockRequest
+	(*AirlockReview)(nil),               // 29: gentre.v1.AirlockReview
+	(*CreateAirlockRequestRequest)(nil), // 30: gentre.v1.CreateAirlockRequestRequest
+	(*GetAirlockRequestRequest)(nil),    // 31: gentre.v1.GetAirlockRequestRequest
+	(*ListAirlockRequestsRequest)(nil),  // 32: gentre.v1.ListAirlockRequestsRequest
+	(*ListAirlockRequestsResponse)(nil), // 33: gentre.v1.ListAirlockRequestsResponse
+	(*ReviewAirlockRequestRequest)(nil), // 34: gentre.v1.ReviewAirlockRequestRequest
+	(*GetAirlockContentRequest)(nil),    // 35: gentre.v1.GetAirlockContentRequest
+	(*AirlockContent)(nil),              // 36: gentre.v1.AirlockContent
+	(*AuditEntry)(nil),                  // 37: gentre.v1.AuditEntry
+	(*ListAuditEntriesRequest)(nil),     // 38: gentre.v1.ListAuditEntriesRequest
+	(*ListAuditEntriesResponse)(nil),    // 39: gentre.v1.ListAuditEntriesResponse
+	(*VerifyAuditRequest)(nil),          // 40: gentre.v1.VerifyAuditRequest
+	(*VerifyAuditResponse)(nil),         // 41: gentre.v1.VerifyAuditResponse
+	(*ListMyUsesRequest)(nil),           // 42: gentre.v1.ListMyUsesRequest
+	(*MyUse)(nil),                       // 43: gentre.v1.MyUse
+	(*ListMyUsesResponse)(nil),          // 44: gentre.v1.ListMyUsesResponse
+	(*timestamppb.Timestamp)(nil),       // 45: google.protobuf.Timestamp
 }
 var file_gentre_v1_gentre_proto_depIdxs = []int32{
 	3,  // 0: gentre.v1.CountCohortResponse.groups:type_name -> gentre.v1.CountGroup
 	4,  // 1: gentre.v1.CountCohortResponse.disclosure:type_name -> gentre.v1.DisclosureInfo
 	8,  // 2: gentre.v1.FreqResponse.rows:type_name -> gentre.v1.FreqRow
-	7,  // 3: gentre.v1.FreqRow.vs:type_name -> gentre.v1.AlleleCounts
-	13, // 4: gentre.v1.ListProjectsResponse.projects:type_name -> gentre.v1.Project
-	34, // 5: gentre.v1.Project.created:type_name -> google.protobuf.Timestamp
-	34, // 6: gentre.v1.Project.end:type_name -> google.protobuf.Timestamp
-	4,  // 7: gentre.v1.Project.disclosure:type_name -> gentre.v1.DisclosureInfo
-	4,  // 8: gentre.v1.BeaconResponse.disclosure:type_name -> gentre.v1.DisclosureInfo
-	0,  // 9: gentre.v1.AirlockRequest.state:type_name -> gentre.v1.AirlockState
-	34, // 10: gentre.v1.AirlockRequest.created:type_name -> google.protobuf.Timestamp
-	34, // 11: gentre.v1.AirlockRequest.reviewed:type_name -> google.protobuf.Timestamp
-	18, // 12: gentre.v1.ListAirlockRequestsResponse.requests:type_name -> gentre.v1.AirlockRequest
-	34, // 13: gentre.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
-	26, // 14: gentre.v1.ListAuditEntriesResponse.entries:type_name -> gentre.v1.AuditEntry
-	34, // 15: gentre.v1.MyUse.time:type_name -> google.protobuf.Timestamp
-	32, // 16: gentre.v1.ListMyUsesResponse.uses:type_name -> gentre.v1.MyUse
-	1,  // 17: gentre.v1.Gentre.CountCohort:input_type -> gentre.v1.CountCohortRequest
-	5,  // 18: gentre.v1.Gentre.Freq:input_type -> gentre.v1.FreqRequest
-	9,  // 19: gentre.v1.Gentre.Carriers:input_type -> gentre.v1.CarriersRequest
-	11, // 20: gentre.v1.Gentre.ListProjects:input_type -> gentre.v1.ListProjectsRequest
-	14, // 21: gentre.v1.Gentre.Coverage:input_type -> gentre.v1.CoverageRequest
-	16, // 22: gentre.v1.Gentre.Beacon:input_type -> gentre.v1.BeaconRequest
-	19, // 23: gentre.v1.Gentre.CreateAirlockRequest:input_type -> gentre.v1.CreateAirlockRequestRequest
-	20, // 24: gentre.v1.Gentre.GetAirlockRequest:input_type -> gentre.v1.GetAirlockRequestRequest
-	21, // 25: gentre.v1.Gentre.ListAirlockRequests:input_type -> gentre.v1.ListAirlockRequestsRequest
-	23, // 26: gentre.v1.Gentre.ReviewAirlockRequest:input_type -> gentre.v1.ReviewAirlockRequestRequest
-	24, // 27: gentre.v1.Gentre.GetAirlockContent:input_type -> gentre.v1.GetAirlockContentRequest
-	27, // 28: gentre.v1.Gentre.ListAuditEntries:input_type -> gentre.v1.ListAuditEntriesRequest
-	29, // 29: gentre.v1.Gentre.VerifyAudit:input_type -> gentre.v1.VerifyAuditRequest
-	31, // 30: gentre.v1.Gentre.ListMyUses:input_type -> gentre.v1.ListMyUsesRequest
-	2,  // 31: gentre.v1.Gentre.CountCohort:output_type -> gentre.v1.CountCohortResponse
-	6,  // 32: gentre.v1.Gentre.Freq:output_type -> gentre.v1.FreqResponse
-	10, // 33: gentre.v1.Gentre.Carriers:output_type -> gentre.v1.CarriersResponse
-	12, // 34: gentre.v1.Gentre.ListProjects:output_type -> gentre.v1.ListProjectsResponse
-	15, // 35: gentre.v1.Gentre.Coverage:output_type -> gentre.v1.CoverageResponse
-	17, // 36: gentre.v1.Gentre.Beacon:output_type -> gentre.v1.BeaconResponse
-	18, // 37: gentre.v1.Gentre.CreateAirlockRequest:output_type -> gentre.v1.AirlockRequest
-	18, // 38: gentre.v1.Gentre.GetAirlockRequest:output_type -> gentre.v1.AirlockRequest
-	22, // 39: gentre.v1.Gentre.ListAirlockRequests:output_type -> gentre.v1.ListAirlockRequestsResponse
-	18, // 40: gentre.v1.Gentre.ReviewAirlockRequest:output_type -> gentre.v1.AirlockRequest
-	25, // 41: gentre.v1.Gentre.GetAirlockContent:output_type -> gentre.v1.AirlockContent
-	28, // 42: gentre.v1.Gentre.ListAuditEntries:output_type -> gentre.v1.ListAuditEntriesResponse
-	30, // 43: gentre.v1.Gentre.VerifyAudit:output_type -> gentre.v1.VerifyAuditResponse
-	33, // 44: gentre.v1.Gentre.ListMyUses:output_type -> gentre.v1.ListMyUsesResponse
-	31, // [31:45] is the sub-list for method output_type
-	17, // [17:31] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	4,  // 3: gentre.v1.FreqResponse.disclosure:type_name -> gentre.v1.DisclosureInfo
+	7,  // 4: gentre.v1.FreqRow.vs:type_name -> gentre.v1.AlleleCounts
+	13, // 5: gentre.v1.ListProjectsResponse.projects:type_name -> gentre.v1.Project
+	45, // 6: gentre.v1.Project.created:type_name -> google.protobuf.Timestamp
+	45, // 7: gentre.v1.Project.end:type_name -> google.protobuf.Timestamp
+	4,  // 8: gentre.v1.Project.disclosure:type_name -> gentre.v1.DisclosureInfo
+	18, // 9: gentre.v1.BeaconResponse.meta:type_name -> gentre.v1.BeaconMeta
+	19, // 10: gentre.v1.BeaconResponse.response_summary:type_name -> gentre.v1.BeaconResponseSummary
+	20, // 11: gentre.v1.BeaconResponse.variants:type_name -> gentre.v1.BeaconVariant
+	45, // 12: gentre.v1.CreateProjectRequest.end:type_name -> google.protobuf.Timestamp
+	45, // 13: gentre.v1.CreateTokenRequest.expires:type_name -> google.protobuf.Timestamp
+	24, // 14: gentre.v1.CreateTokenResponse.info:type_name -> gentre.v1.TokenInfo
+	45, // 15: gentre.v1.TokenInfo.created:type_name -> google.protobuf.Timestamp
+	45, // 16: gentre.v1.TokenInfo.expires:type_name -> google.protobuf.Timestamp
+	24, // 17: gentre.v1.ListTokensResponse.tokens:type_name -> gentre.v1.TokenInfo
+	0,  // 18: gentre.v1.AirlockRequest.state:type_name -> gentre.v1.AirlockState
+	45, // 19: gentre.v1.AirlockRequest.created:type_name -> google.protobuf.Timestamp
+	29, // 20: gentre.v1.AirlockRequest.reviews:type_name -> gentre.v1.AirlockReview
+	45, // 21: gentre.v1.AirlockReview.time:type_name -> google.protobuf.Timestamp
+	28, // 22: gentre.v1.ListAirlockRequestsResponse.requests:type_name -> gentre.v1.AirlockRequest
+	45, // 23: gentre.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
+	37, // 24: gentre.v1.ListAuditEntriesResponse.entries:type_name -> gentre.v1.AuditEntry
+	45, // 25: gentre.v1.MyUse.time:type_name -> google.protobuf.Timestamp
+	43, // 26: gentre.v1.ListMyUsesResponse.uses:type_name -> gentre.v1.MyUse
+	1,  // 27: gentre.v1.Gentre.CountCohort:input_type -> gentre.v1.CountCohortRequest
+	5,  // 28: gentre.v1.Gentre.Freq:input_type -> gentre.v1.FreqRequest
+	9,  // 29: gentre.v1.Gentre.Carriers:input_type -> gentre.v1.CarriersRequest
+	11, // 30: gentre.v1.Gentre.ListProjects:input_type -> gentre.v1.ListProjectsRequest
+	14, // 31: gentre.v1.Gentre.Coverage:input_type -> gentre.v1.CoverageRequest
+	16, // 32: gentre.v1.Gentre.Beacon:input_type -> gentre.v1.BeaconRequest
+	21, // 33: gentre.v1.Gentre.CreateProject:input_type -> gentre.v1.CreateProjectRequest
+	22, // 34: gentre.v1.Gentre.CreateToken:input_type -> gentre.v1.CreateTokenRequest
+	25, // 35: gentre.v1.Gentre.ListTokens:input_type -> gentre.v1.ListTokensRequest
+	27, // 36: gentre.v1.Gentre.RevokeToken:input_type -> gentre.v1.RevokeTokenRequest
+	30, // 37: gentre.v1.Gentre.CreateAirlockRequest:input_type -> gentre.v1.CreateAirlockRequestRequest
+	31, // 38: gentre.v1.Gentre.GetAirlockRequest:input_type -> gentre.v1.GetAirlockRequestRequest
+	32, // 39: gentre.v1.Gentre.ListAirlockRequests:input_type -> gentre.v1.ListAirlockRequestsRequest
+	34, // 40: gentre.v1.Gentre.ReviewAirlockRequest:input_type -> gentre.v1.ReviewAirlockRequestRequest
+	35, // 41: gentre.v1.Gentre.GetAirlockContent:input_type -> gentre.v1.GetAirlockContentRequest
+	38, // 42: gentre.v1.Gentre.ListAuditEntries:input_type -> gentre.v1.ListAuditEntriesRequest
+	40, // 43: gentre.v1.Gentre.VerifyAudit:input_type -> gentre.v1.VerifyAuditRequest
+	42, // 44: gentre.v1.Gentre.ListMyUses:input_type -> gentre.v1.ListMyUsesRequest
+	2,  // 45: gentre.v1.Gentre.CountCohort:output_type -> gentre.v1.CountCohortResponse
+	6,  // 46: gentre.v1.Gentre.Freq:output_type -> gentre.v1.FreqResponse
+	10, // 47: gentre.v1.Gentre.Carriers:output_type -> gentre.v1.CarriersResponse
+	12, // 48: gentre.v1.Gentre.ListProjects:output_type -> gentre.v1.ListProjectsResponse
+	15, // 49: gentre.v1.Gentre.Coverage:output_type -> gentre.v1.CoverageResponse
+	17, // 50: gentre.v1.Gentre.Beacon:output_type -> gentre.v1.BeaconResponse
+	13, // 51: gentre.v1.Gentre.CreateProject:output_type -> gentre.v1.Project
+	23, // 52: gentre.v1.Gentre.CreateToken:output_type -> gentre.v1.CreateTokenResponse
+	26, // 53: gentre.v1.Gentre.ListTokens:output_type -> gentre.v1.ListTokensResponse
+	24, // 54: gentre.v1.Gentre.RevokeToken:output_type -> gentre.v1.TokenInfo
+	28, // 55: gentre.v1.Gentre.CreateAirlockRequest:output_type -> gentre.v1.AirlockRequest
+	28, // 56: gentre.v1.Gentre.GetAirlockRequest:output_type -> gentre.v1.AirlockRequest
+	33, // 57: gentre.v1.Gentre.ListAirlockRequests:output_type -> gentre.v1.ListAirlockRequestsResponse
+	28, // 58: gentre.v1.Gentre.ReviewAirlockRequest:output_type -> gentre.v1.AirlockRequest
+	36, // 59: gentre.v1.Gentre.GetAirlockContent:output_type -> gentre.v1.AirlockContent
+	39, // 60: gentre.v1.Gentre.ListAuditEntries:output_type -> gentre.v1.ListAuditEntriesResponse
+	41, // 61: gentre.v1.Gentre.VerifyAudit:output_type -> gentre.v1.VerifyAuditResponse
+	44, // 62: gentre.v1.Gentre.ListMyUses:output_type -> gentre.v1.ListMyUsesResponse
+	45, // [45:63] is the sub-list for method output_type
+	27, // [27:45] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_gentre_v1_gentre_proto_init() }
@@ -2702,13 +3686,15 @@ func file_gentre_v1_gentre_proto_init() {
 	file_gentre_v1_gentre_proto_msgTypes[6].OneofWrappers = []any{}
 	file_gentre_v1_gentre_proto_msgTypes[7].OneofWrappers = []any{}
 	file_gentre_v1_gentre_proto_msgTypes[14].OneofWrappers = []any{}
+	file_gentre_v1_gentre_proto_msgTypes[15].OneofWrappers = []any{}
+	file_gentre_v1_gentre_proto_msgTypes[18].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gentre_v1_gentre_proto_rawDesc), len(file_gentre_v1_gentre_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   33,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

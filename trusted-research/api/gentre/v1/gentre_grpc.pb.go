@@ -33,6 +33,10 @@ const (
 	Gentre_ListProjects_FullMethodName         = "/gentre.v1.Gentre/ListProjects"
 	Gentre_Coverage_FullMethodName             = "/gentre.v1.Gentre/Coverage"
 	Gentre_Beacon_FullMethodName               = "/gentre.v1.Gentre/Beacon"
+	Gentre_CreateProject_FullMethodName        = "/gentre.v1.Gentre/CreateProject"
+	Gentre_CreateToken_FullMethodName          = "/gentre.v1.Gentre/CreateToken"
+	Gentre_ListTokens_FullMethodName           = "/gentre.v1.Gentre/ListTokens"
+	Gentre_RevokeToken_FullMethodName          = "/gentre.v1.Gentre/RevokeToken"
 	Gentre_CreateAirlockRequest_FullMethodName = "/gentre.v1.Gentre/CreateAirlockRequest"
 	Gentre_GetAirlockRequest_FullMethodName    = "/gentre.v1.Gentre/GetAirlockRequest"
 	Gentre_ListAirlockRequests_FullMethodName  = "/gentre.v1.Gentre/ListAirlockRequests"
@@ -51,10 +55,6 @@ const (
 // authenticates the bearer token, checks the role's right to the action in
 // the project (the permission matrix, docs/access.md), writes an audit log
 // entry, and only then answers.
-//
-// Methods marked "phase 2" are declared so that clients and the OpenAPI
-// document show the whole surface; they authenticate and check the right,
-// then return UNIMPLEMENTED (HTTP 501).
 type GentreClient interface {
 	// Counts the people in a cohort, optionally by sex or age band (action
 	// cohort.count). Researchers get exact counts; industry partners get
@@ -78,27 +78,41 @@ type GentreClient interface {
 	// partners are refused (403) until depth summaries can be released under
 	// disclosure control.
 	Coverage(ctx context.Context, in *CoverageRequest, opts ...grpc.CallOption) (*CoverageResponse, error)
-	// Phase 2: does any sample (in the project's view) carry this allele?
-	// (action beacon).
+	// GA4GH Beacon v2 genomic variations query (action beacon): does the
+	// store hold this allele, or how many variants in a range? Alleles with an
+	// allele count of 7 or less are reported as absent, to every role.
 	Beacon(ctx context.Context, in *BeaconRequest, opts ...grpc.CallOption) (*BeaconResponse, error)
-	// Phase 2: a researcher asks for an output to leave the TRE (action
-	// airlock.request).
+	// Creates a project (action projects.create; data managers).
+	CreateProject(ctx context.Context, in *CreateProjectRequest, opts ...grpc.CallOption) (*Project, error)
+	// Creates a bearer token (action tokens.create; data managers). The token
+	// is in this answer only: the TRE keeps its hash.
+	CreateToken(ctx context.Context, in *CreateTokenRequest, opts ...grpc.CallOption) (*CreateTokenResponse, error)
+	// Lists tokens, without the tokens themselves (action tokens.list).
+	ListTokens(ctx context.Context, in *ListTokensRequest, opts ...grpc.CallOption) (*ListTokensResponse, error)
+	// Revokes a token by its id (action tokens.revoke).
+	RevokeToken(ctx context.Context, in *RevokeTokenRequest, opts ...grpc.CallOption) (*TokenInfo, error)
+	// A researcher asks for an output to leave the TRE (action
+	// airlock.request): the queries are answered now, disclosure-controlled,
+	// and the output is frozen in state PENDING.
 	CreateAirlockRequest(ctx context.Context, in *CreateAirlockRequestRequest, opts ...grpc.CallOption) (*AirlockRequest, error)
-	// Phase 2: one airlock request (action airlock.get).
+	// One airlock request (action airlock.get).
 	GetAirlockRequest(ctx context.Context, in *GetAirlockRequestRequest, opts ...grpc.CallOption) (*AirlockRequest, error)
-	// Phase 2: the project's airlock requests (action airlock.get).
+	// The project's airlock requests (action airlock.get).
 	ListAirlockRequests(ctx context.Context, in *ListAirlockRequestsRequest, opts ...grpc.CallOption) (*ListAirlockRequestsResponse, error)
-	// Phase 2: an output checker approves or rejects a request (action
-	// airlock.review).
+	// An output checker approves or rejects a request (action
+	// airlock.review). A checker may not review their own request, nor review
+	// one twice; a request is APPROVED after two different checkers approve
+	// it, REJECTED as soon as one rejects it.
 	ReviewAirlockRequest(ctx context.Context, in *ReviewAirlockRequestRequest, opts ...grpc.CallOption) (*AirlockRequest, error)
-	// Phase 2: the content of an approved request (action airlock.content).
+	// The frozen content of an APPROVED request (action airlock.content).
 	GetAirlockContent(ctx context.Context, in *GetAirlockContentRequest, opts ...grpc.CallOption) (*AirlockContent, error)
-	// Phase 2: audit log entries, with inclusion proofs on request (action
+	// Audit log entries, with inclusion proofs on request (action
 	// audit.read).
 	ListAuditEntries(ctx context.Context, in *ListAuditEntriesRequest, opts ...grpc.CallOption) (*ListAuditEntriesResponse, error)
-	// Phase 2: verify the whole audit log (action audit.verify).
+	// Verifies the whole audit log, every byte of every entry and the signed
+	// checkpoint chain (action audit.verify).
 	VerifyAudit(ctx context.Context, in *VerifyAuditRequest, opts ...grpc.CallOption) (*VerifyAuditResponse, error)
-	// Phase 2: which projects used the citizen's records (action me.uses).
+	// Which projects used the citizen's records, and when (action me.uses).
 	ListMyUses(ctx context.Context, in *ListMyUsesRequest, opts ...grpc.CallOption) (*ListMyUsesResponse, error)
 }
 
@@ -164,6 +178,46 @@ func (c *gentreClient) Beacon(ctx context.Context, in *BeaconRequest, opts ...gr
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(BeaconResponse)
 	err := c.cc.Invoke(ctx, Gentre_Beacon_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *gentreClient) CreateProject(ctx context.Context, in *CreateProjectRequest, opts ...grpc.CallOption) (*Project, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Project)
+	err := c.cc.Invoke(ctx, Gentre_CreateProject_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *gentreClient) CreateToken(ctx context.Context, in *CreateTokenRequest, opts ...grpc.CallOption) (*CreateTokenResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateTokenResponse)
+	err := c.cc.Invoke(ctx, Gentre_CreateToken_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *gentreClient) ListTokens(ctx context.Context, in *ListTokensRequest, opts ...grpc.CallOption) (*ListTokensResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListTokensResponse)
+	err := c.cc.Invoke(ctx, Gentre_ListTokens_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *gentreClient) RevokeToken(ctx context.Context, in *RevokeTokenRequest, opts ...grpc.CallOption) (*TokenInfo, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(TokenInfo)
+	err := c.cc.Invoke(ctx, Gentre_RevokeToken_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -258,10 +312,6 @@ func (c *gentreClient) ListMyUses(ctx context.Context, in *ListMyUsesRequest, op
 // authenticates the bearer token, checks the role's right to the action in
 // the project (the permission matrix, docs/access.md), writes an audit log
 // entry, and only then answers.
-//
-// Methods marked "phase 2" are declared so that clients and the OpenAPI
-// document show the whole surface; they authenticate and check the right,
-// then return UNIMPLEMENTED (HTTP 501).
 type GentreServer interface {
 	// Counts the people in a cohort, optionally by sex or age band (action
 	// cohort.count). Researchers get exact counts; industry partners get
@@ -285,27 +335,41 @@ type GentreServer interface {
 	// partners are refused (403) until depth summaries can be released under
 	// disclosure control.
 	Coverage(context.Context, *CoverageRequest) (*CoverageResponse, error)
-	// Phase 2: does any sample (in the project's view) carry this allele?
-	// (action beacon).
+	// GA4GH Beacon v2 genomic variations query (action beacon): does the
+	// store hold this allele, or how many variants in a range? Alleles with an
+	// allele count of 7 or less are reported as absent, to every role.
 	Beacon(context.Context, *BeaconRequest) (*BeaconResponse, error)
-	// Phase 2: a researcher asks for an output to leave the TRE (action
-	// airlock.request).
+	// Creates a project (action projects.create; data managers).
+	CreateProject(context.Context, *CreateProjectRequest) (*Project, error)
+	// Creates a bearer token (action tokens.create; data managers). The token
+	// is in this answer only: the TRE keeps its hash.
+	CreateToken(context.Context, *CreateTokenRequest) (*CreateTokenResponse, error)
+	// Lists tokens, without the tokens themselves (action tokens.list).
+	ListTokens(context.Context, *ListTokensRequest) (*ListTokensResponse, error)
+	// Revokes a token by its id (action tokens.revoke).
+	RevokeToken(context.Context, *RevokeTokenRequest) (*TokenInfo, error)
+	// A researcher asks for an output to leave the TRE (action
+	// airlock.request): the queries are answered now, disclosure-controlled,
+	// and the output is frozen in state PENDING.
 	CreateAirlockRequest(context.Context, *CreateAirlockRequestRequest) (*AirlockRequest, error)
-	// Phase 2: one airlock request (action airlock.get).
+	// One airlock request (action airlock.get).
 	GetAirlockRequest(context.Context, *GetAirlockRequestRequest) (*AirlockRequest, error)
-	// Phase 2: the project's airlock requests (action airlock.get).
+	// The project's airlock requests (action airlock.get).
 	ListAirlockRequests(context.Context, *ListAirlockRequestsRequest) (*ListAirlockRequestsResponse, error)
-	// Phase 2: an output checker approves or rejects a request (action
-	// airlock.review).
+	// An output checker approves or rejects a request (action
+	// airlock.review). A checker may not review their own request, nor review
+	// one twice; a request is APPROVED after two different checkers approve
+	// it, REJECTED as soon as one rejects it.
 	ReviewAirlockRequest(context.Context, *ReviewAirlockRequestRequest) (*AirlockRequest, error)
-	// Phase 2: the content of an approved request (action airlock.content).
+	// The frozen content of an APPROVED request (action airlock.content).
 	GetAirlockContent(context.Context, *GetAirlockContentRequest) (*AirlockContent, error)
-	// Phase 2: audit log entries, with inclusion proofs on request (action
+	// Audit log entries, with inclusion proofs on request (action
 	// audit.read).
 	ListAuditEntries(context.Context, *ListAuditEntriesRequest) (*ListAuditEntriesResponse, error)
-	// Phase 2: verify the whole audit log (action audit.verify).
+	// Verifies the whole audit log, every byte of every entry and the signed
+	// checkpoint chain (action audit.verify).
 	VerifyAudit(context.Context, *VerifyAuditRequest) (*VerifyAuditResponse, error)
-	// Phase 2: which projects used the citizen's records (action me.uses).
+	// Which projects used the citizen's records, and when (action me.uses).
 	ListMyUses(context.Context, *ListMyUsesRequest) (*ListMyUsesResponse, error)
 	mustEmbedUnimplementedGentreServer()
 }
@@ -334,6 +398,18 @@ func (UnimplementedGentreServer) Coverage(context.Context, *CoverageRequest) (*C
 }
 func (UnimplementedGentreServer) Beacon(context.Context, *BeaconRequest) (*BeaconResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Beacon not implemented")
+}
+func (UnimplementedGentreServer) CreateProject(context.Context, *CreateProjectRequest) (*Project, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateProject not implemented")
+}
+func (UnimplementedGentreServer) CreateToken(context.Context, *CreateTokenRequest) (*CreateTokenResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateToken not implemented")
+}
+func (UnimplementedGentreServer) ListTokens(context.Context, *ListTokensRequest) (*ListTokensResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListTokens not implemented")
+}
+func (UnimplementedGentreServer) RevokeToken(context.Context, *RevokeTokenRequest) (*TokenInfo, error) {
+	return nil, status.Error(codes.Unimplemented, "method RevokeToken not implemented")
 }
 func (UnimplementedGentreServer) CreateAirlockRequest(context.Context, *CreateAirlockRequestRequest) (*AirlockRequest, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateAirlockRequest not implemented")
@@ -484,6 +560,78 @@ func _Gentre_Beacon_Handler(srv interface{}, ctx context.Context, dec func(inter
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(GentreServer).Beacon(ctx, req.(*BeaconRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Gentre_CreateProject_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateProjectRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GentreServer).CreateProject(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Gentre_CreateProject_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GentreServer).CreateProject(ctx, req.(*CreateProjectRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Gentre_CreateToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateTokenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GentreServer).CreateToken(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Gentre_CreateToken_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GentreServer).CreateToken(ctx, req.(*CreateTokenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Gentre_ListTokens_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListTokensRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GentreServer).ListTokens(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Gentre_ListTokens_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GentreServer).ListTokens(ctx, req.(*ListTokensRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _Gentre_RevokeToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeTokenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GentreServer).RevokeToken(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Gentre_RevokeToken_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GentreServer).RevokeToken(ctx, req.(*RevokeTokenRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -662,6 +810,22 @@ var Gentre_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Beacon",
 			Handler:    _Gentre_Beacon_Handler,
+		},
+		{
+			MethodName: "CreateProject",
+			Handler:    _Gentre_CreateProject_Handler,
+		},
+		{
+			MethodName: "CreateToken",
+			Handler:    _Gentre_CreateToken_Handler,
+		},
+		{
+			MethodName: "ListTokens",
+			Handler:    _Gentre_ListTokens_Handler,
+		},
+		{
+			MethodName: "RevokeToken",
+			Handler:    _Gentre_RevokeToken_Handler,
 		},
 		{
 			MethodName: "CreateAirlockRequest",
