@@ -100,6 +100,7 @@ func dumpStore(st *store.Store, w *bufio.Writer) error {
 			if len(ss) != c.Len() {
 				return fmt.Errorf("%s: %d sites for %d variants: %w", ref.Sites, len(ss), c.Len(), store.ErrCorrupt)
 			}
+			view.SetPhaseRef(c.PhaseRef)
 			for i := 0; i < c.Len(); i++ {
 				s := &ss[i]
 				if s.Pos != c.Pos[i] {

@@ -35,14 +35,20 @@ var ErrCorrupt = errors.New("geno: corrupt encoded row")
 // Row that breaks the Row contract.
 var ErrInvalidRow = errors.New("geno: invalid row")
 
-// FormatVersion is the version of the per-variant encoding, the high
-// nibble of an encoded row's first byte.
-const FormatVersion = 1
+// FormatVersion is the version of the per-variant encoding the encoder
+// writes, the high nibble of an encoded row's first byte. Version 2 gives
+// every listed sample set its length in bytes, so View.Reset steps over it
+// instead of walking it; the View reads versions 1 and 2.
+const FormatVersion = 2
 
-// Row tags: the first byte of every encoded row.
+// Row tags: the first byte of every encoded row. The encoders build
+// version 1 rows (tagSparse, tagDense) and convert them (toV2); a View
+// holds the version 1 tag of either version, with v2 telling them apart.
 const (
-	tagSparse byte = FormatVersion<<4 | 1
-	tagDense  byte = FormatVersion<<4 | 2
+	tagSparse  byte = 1<<4 | 1
+	tagDense   byte = 1<<4 | 2
+	tagSparse2 byte = 2<<4 | 1
+	tagDense2  byte = 2<<4 | 2
 )
 
 // flagPhased in the header's flag nibble: the default phase is phased.

@@ -19,7 +19,15 @@ func (v *View) Decode(r *Row) error {
 			return err
 		}
 	}
+	for _, set := range []*sampleSet{&v.f, &v.s, &v.m, &v.mlo} {
+		if err := set.checkList(); err != nil {
+			return err
+		}
+	}
 	n, p, k, klo := v.n, v.ploidy, v.k, v.klo
+	if v.relPhase && len(v.phaseRef) != v.words {
+		return corrupt("the row's phase flags are relative to a phase reference, and the view has none for %d samples", n)
+	}
 	r.Reset(v.nAlleles, n, p)
 	if v.phased {
 		for i := range r.Phased {
@@ -27,6 +35,16 @@ func (v *View) Decode(r *Row) error {
 		}
 	}
 	v.f.each(func(i int) { r.Phased[i] = !v.phased })
+	if v.relPhase {
+		for i := range r.Phased {
+			if v.phaseRef[i>>6]>>(uint(i)&63)&1 != 0 {
+				r.Phased[i] = !r.Phased[i]
+			}
+		}
+		if v.words > 0 && v.phaseRef[v.words-1]&^tailMask(n) != 0 {
+			return corrupt("phase reference has bits beyond the last sample")
+		}
+	}
 
 	// Every sample starts as a regular hom-REF call.
 	for i := range n {

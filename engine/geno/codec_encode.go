@@ -22,6 +22,11 @@ type Encoder struct {
 	group        []int32 // ALT index -> plane group (dense)
 	tmp          []byte  // second candidate of a mixed-ploidy row
 	bits         []byte  // bitmaps of the diploid fast path (append2)
+
+	ref     []byte   // phase reference, one 0/1 byte a sample (SetPhaseRef)
+	relBits []byte   // phase XOR reference, packed
+	tmpF    []byte   // the relative phase set
+	v2buf   []byte   // toV2's copy of the row
 }
 
 // denseBias: a row is stored dense when its planes take less than
@@ -52,6 +57,18 @@ func (e *Encoder) Append(dst []byte, r *Row) []byte {
 // codec_encode_diploid.go) that writes the same bytes as the general one
 // below; it hands rows with an End or invalid code back to it.
 func (e *Encoder) AppendChecked(dst []byte, r *Row) ([]byte, error) {
+	start := len(dst)
+	out, err := e.appendChecked(dst, r)
+	if err != nil {
+		return dst, err
+	}
+	if out, err = e.relPhase(out, start, r); err != nil {
+		return dst, err
+	}
+	return e.toV2(out, start), nil
+}
+
+func (e *Encoder) appendChecked(dst []byte, r *Row) ([]byte, error) {
 	if err := checkShape(r); err != nil {
 		return dst, err
 	}

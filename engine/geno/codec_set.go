@@ -11,10 +11,17 @@ import (
 //   - h = 1: a bitmap of ceil(nSamples/64) little-endian 64-bit words, bit
 //     i%64 of word i/64 for sample i, bits at or beyond nSamples zero.
 
+// Version 2 rows write a list as h = 2n, then (n > 0) a uvarint L, the
+// list's length in bytes, then the L bytes of gaps.
+
 // sampleSet is a parsed set field: a view of its bytes.
 type sampleSet struct {
 	data []byte // list: the gap uvarints; bitmap: 8*words bytes
 	n    int    // list: number of members; bitmap: -1
+	lim  int    // the row's sample count: members at or above it are not read
+	// checked: the list's members were validated (version 1 rows at
+	// Reset; version 2 rows by Decode's checkLists).
+	checked bool
 }
 
 func (s *sampleSet) bitmap() bool { return s.n < 0 }
@@ -69,8 +76,60 @@ func parseSet(b []byte, nSamples, words int, s *sampleSet) ([]byte, error) {
 		}
 		prev += int(g) + 1
 	}
-	s.data, s.n = start[:len(start)-len(b):len(start)-len(b)], int(n)
+	s.data, s.n, s.lim, s.checked = start[:len(start)-len(b):len(start)-len(b)], int(n), nSamples, true
 	return b, nil
+}
+
+// parseSet2 parses a version 2 set field from the start of b and returns
+// the rest, without reading a list's members (checkList does, for Decode).
+func parseSet2(b []byte, nSamples, words int, s *sampleSet) ([]byte, error) {
+	h, k := uvarint(b)
+	if k <= 0 {
+		return nil, corrupt("truncated set header")
+	}
+	if h == 1 || h == 0 {
+		return parseSet(b, nSamples, words, s)
+	}
+	b = b[k:]
+	if h&1 != 0 {
+		return nil, corrupt("bad set header %d", h)
+	}
+	n := h >> 1
+	if n > uint64(nSamples) {
+		return nil, corrupt("set of %d members over %d samples", n, nSamples)
+	}
+	l, k := uvarint(b)
+	if k <= 0 || l < n || l > 10*n || l > uint64(len(b)-k) {
+		return nil, corrupt("bad set list length")
+	}
+	b = b[k:]
+	s.data, s.n, s.lim, s.checked = b[:l:l], int(n), nSamples, false
+	return b[l:], nil
+}
+
+// checkList validates a version 2 list as parseSet does a version 1 one:
+// exactly n gaps filling its bytes, every member below the sample count.
+func (s *sampleSet) checkList() error {
+	if s.bitmap() || s.checked {
+		return nil
+	}
+	d, prev := s.data, -1
+	for range s.n {
+		g, k := uvarint(d)
+		if k <= 0 {
+			return corrupt("truncated set list")
+		}
+		if g >= uint64(s.lim-prev-1) {
+			return corrupt("set member out of range")
+		}
+		prev += int(g) + 1
+		d = d[k:]
+	}
+	if len(d) != 0 {
+		return corrupt("set list longer than its members")
+	}
+	s.checked = true
+	return nil
 }
 
 // countIn returns the number of members of s in m (every sample when m is
@@ -100,9 +159,10 @@ func (s *sampleSet) countIn(m []uint64) int {
 	return countList(s.data, m)
 }
 
-// countList counts the members of a gap list that are in m.
+// countList counts the members of a gap list that are in m. It stops at a
+// member beyond m (a corrupt list of an unchecked version 2 row).
 func countList(d []byte, m []uint64) int {
-	n, idx := 0, -1
+	n, idx, lim := 0, -1, 64*len(m)
 	for len(d) > 0 {
 		g := uint64(d[0])
 		switch {
@@ -117,6 +177,9 @@ func countList(d []byte, m []uint64) int {
 				return n
 			}
 			d = d[k:]
+		}
+		if g >= uint64(lim-idx-1) {
+			return n
 		}
 		idx += int(g) + 1
 		n += int(m[idx>>6] >> (uint(idx) & 63) & 1)
@@ -137,8 +200,8 @@ func (s *sampleSet) each(fn func(i int)) {
 	idx, d := -1, s.data
 	for len(d) > 0 {
 		g, k := uvarint(d)
-		if k <= 0 {
-			return
+		if k <= 0 || g >= uint64(s.lim-idx-1) {
+			return // a corrupt list of an unchecked version 2 row
 		}
 		d = d[k:]
 		idx += int(g) + 1

@@ -317,7 +317,8 @@ func TestResetCorrupt(t *testing.T) {
 		n    int
 	}{
 		{"empty", nil, 100},
-		{"bad tag", with(sparse, 0, 0x21), 100},
+		{"bad tag", with(sparse, 0, 0x31), 100},
+		{"version 1 tag on a version 2 row", with(sparse, 0, 0x11), 100},
 		{"wrong sample count", sparse, 99},
 		{"negative sample count", sparse, -1},
 		{"truncated sparse", sparse[:len(sparse)-1], 100},
@@ -326,7 +327,7 @@ func TestResetCorrupt(t *testing.T) {
 		{"dense tail bits", with(dense, len(dense)-1, 0x80), 100},
 		{"ploidy over max", with(sparse, 3, 9<<4|2), 100},
 		{"plane ploidy over row ploidy", with(sparse, 3, 2<<4|3), 100},
-		{"bad flags", with(sparse, 4, 2<<4|2), 100},
+		{"bad flags", with(sparse, 4, 2<<4|4), 100},
 		{"zero alleles", with(sparse, 2, 0), 100},
 	} {
 		// Reset or, for what it leaves to Decode, Decode must fail; the

@@ -28,7 +28,10 @@ type View struct {
 	npresent int
 	planes   []byte // dense: npresent*k planes of 8*words bytes
 
-	scratch []uint64 // Carriers' ploidy set
+	scratch  []uint64 // Carriers' ploidy set
+	relPhase bool     // F is relative to the phase reference
+	v2       bool     // a version 2 row: its lists are checked by Decode
+	phaseRef []uint64 // SetPhaseRef; kept across Reset
 }
 
 // Reset points v at the encoded row b of nSamples samples and checks its
@@ -40,10 +43,10 @@ type View struct {
 // or index out of range on any row Reset accepts, and equal CountRow of
 // the decoded row whenever Decode accepts it. On error v is left empty.
 func (v *View) Reset(b []byte, nSamples int) error {
-	scratch := v.scratch
-	*v = View{scratch: scratch}
+	scratch, ref := v.scratch, v.phaseRef
+	*v = View{scratch: scratch, phaseRef: ref}
 	if err := v.parse(b, nSamples); err != nil {
-		*v = View{scratch: scratch}
+		*v = View{scratch: scratch, phaseRef: ref}
 		return err
 	}
 	return nil
@@ -57,8 +60,17 @@ func (v *View) parse(b []byte, nSamples int) error {
 		return corrupt("empty row")
 	}
 	tag := b[0]
-	if tag != tagSparse && tag != tagDense {
+	switch tag {
+	case tagSparse, tagDense:
+	case tagSparse2, tagDense2:
+		v.v2 = true
+		tag -= 1 << 4 // the version 1 tag of the same body
+	default:
 		return corrupt("unknown row tag %#x", tag)
+	}
+	set := parseSet
+	if v.v2 {
+		set = parseSet2
 	}
 	p := b[1:]
 	n, k := uvarint(p)
@@ -76,8 +88,8 @@ func (v *View) parse(b []byte, nSamples int) error {
 	}
 	v.b, v.tag, v.n, v.words, v.nAlleles = b, tag, nSamples, (nSamples+63)/64, int(na)
 	v.ploidy, v.k = int(p[0]>>4), int(p[0]&15)
-	v.klo, v.phased = int(p[1]>>4), p[1]&flagPhased != 0
-	if v.ploidy > MaxPloidy || v.k > v.ploidy || v.klo > v.k || p[1]&15&^flagPhased != 0 {
+	v.klo, v.phased, v.relPhase = int(p[1]>>4), p[1]&flagPhased != 0, p[1]&flagRelPhase != 0
+	if v.ploidy > MaxPloidy || v.k > v.ploidy || v.klo > v.k || p[1]&15&^(flagPhased|flagRelPhase) != 0 {
 		return corrupt("bad ploidy byte")
 	}
 	v.mixed = v.klo < v.k
@@ -87,22 +99,22 @@ func (v *View) parse(b []byte, nSamples int) error {
 	}
 	p = p[2:]
 	var err error
-	if p, err = parseSet(p, v.n, v.words, &v.f); err != nil {
+	if p, err = set(p, v.n, v.words, &v.f); err != nil {
 		return err
 	}
 	if v.mixed {
-		if p, err = parseSet(p, v.n, v.words, &v.s); err != nil {
+		if p, err = set(p, v.n, v.words, &v.s); err != nil {
 			return err
 		}
 	}
-	if p, err = parseSet(p, v.n, v.words, &v.m); err != nil {
+	if p, err = set(p, v.n, v.words, &v.m); err != nil {
 		return err
 	}
 	if v.k == 0 && !v.m.empty() {
 		return corrupt("missing set at ploidy 0")
 	}
 	if v.mixed {
-		if p, err = parseSet(p, v.n, v.words, &v.mlo); err != nil {
+		if p, err = set(p, v.n, v.words, &v.mlo); err != nil {
 			return err
 		}
 		if v.klo == 0 && !v.mlo.empty() {

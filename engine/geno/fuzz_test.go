@@ -28,6 +28,7 @@ func fuzzSamples(b []byte) int {
 func FuzzDecode(f *testing.F) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	var e Encoder
+	var ref refEncoder // version 1 rows
 	var r Row
 	for _, n := range []int{0, 1, 5, 63, 64, 65, 130} {
 		specs := fixedSpecs(n)
@@ -41,6 +42,7 @@ func FuzzDecode(f *testing.F) {
 			randRow(rng, sp, &r)
 			b := e.Append(nil, &r)
 			f.Add(b)
+			f.Add(ref.append(nil, &r))
 			if len(b) > 3 {
 				f.Add(b[:len(b)/2])
 			}

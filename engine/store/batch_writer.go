@@ -72,6 +72,12 @@ type BatchWriter struct {
 	asmDone  chan struct{}
 	wg       sync.WaitGroup // writers
 
+	// phaseRef is the batch's phase reference (nil: none), chosen from
+	// the first group of rows before any is encoded; phaseRefBits is its
+	// bitmap, written to every chunk.
+	phaseRef     []bool
+	phaseRefBits []uint64
+
 	mu      sync.Mutex
 	err     error
 	written []ChunkRef // by chunk sequence number
@@ -262,10 +268,51 @@ func (w *BatchWriter) flushGroup() {
 		return
 	}
 	w.group.seq = w.nextSeq
+	if w.nextSeq == 0 {
+		w.choosePhaseRef(w.group)
+	}
 	w.nextSeq++
 	w.toEncode <- w.group
 	w.group = <-w.free
 	w.group.n = 0
+}
+
+// choosePhaseRef sets the batch's phase reference from its first rows:
+// each sample's most common phase flag among the rows of ploidy 2 or more.
+// A batch whose samples are all phased, or all unphased, needs none (its
+// rows' phase sets are empty or nearly so already). The encoders read
+// w.phaseRef only after receiving a group, which happens after this.
+func (w *BatchWriter) choosePhaseRef(g *rowGroup) {
+	n := len(w.cols)
+	votes := make([]int, n)
+	rows := 0
+	for i := 0; i < g.n; i++ {
+		r := &g.rows[i]
+		if r.Ploidy < 2 || len(r.Phased) != n {
+			continue
+		}
+		rows++
+		for j, ph := range r.Phased {
+			if ph {
+				votes[j]++
+			}
+		}
+	}
+	if rows == 0 {
+		return
+	}
+	ref := make([]bool, n)
+	nPhased := 0
+	for j, v := range votes {
+		if 2*v > rows {
+			ref[j] = true
+			nPhased++
+		}
+	}
+	if nPhased == 0 || nPhased == n {
+		return
+	}
+	w.phaseRef, w.phaseRefBits = ref, geno.PhaseRefBitmap(ref)
 }
 
 // addContig checks that the batch may add genotypes on contig c: no earlier
@@ -313,7 +360,12 @@ func (w *BatchWriter) addContig(c string) error {
 func (w *BatchWriter) encodeLoop(done *sync.WaitGroup) {
 	defer done.Done()
 	var enc geno.Encoder
+	refSet := false
 	for g := range w.toEncode {
+		if !refSet {
+			enc.SetPhaseRef(w.phaseRef)
+			refSet = true
+		}
 		g.enc, g.err = g.enc[:0], nil
 		for i := 0; i < g.n; i++ {
 			n := len(g.enc)
@@ -359,6 +411,7 @@ func (w *BatchWriter) assembleLoop() {
 			if cb == nil {
 				cb = w.builders.Get().(*chunkBuilder)
 				cb.reset(w.batchID, st.Chrom, w.samples, w.spec.KeepFormat)
+				cb.phaseRef = w.phaseRefBits
 			}
 			cb.addSite(st.Pos, st.Ref, st.Alts)
 			cb.rows = append(cb.rows, g.enc[off:off+g.lens[i]]...)

@@ -24,6 +24,10 @@ type Chunk struct {
 	alleleOff []int32
 	rows      [][]byte
 	Kept      []KeptField
+	// PhaseRef is the batch's phase reference, which rows that store their
+	// phase flags relative to it need for geno.View.Decode (SetPhaseRef);
+	// nil when the chunk has none.
+	PhaseRef []uint64
 }
 
 // KeptField holds one FORMAT field's values, kept at ingest by request.
@@ -56,7 +60,7 @@ const (
 func DecodeChunk(name string, b []byte, parts ChunkParts) (*Chunk, error) {
 	secs, err := parseSections(name, b, func(tag byte) bool {
 		switch tag {
-		case secGenotype:
+		case secGenotype, secPhase:
 			return parts&PartGenotypes != 0
 		case secFormat:
 			return parts&PartFormat != 0
@@ -113,6 +117,23 @@ func DecodeChunk(name string, b []byte, parts ChunkParts) (*Chunk, error) {
 				c.alleleOff[i+1] = int32(len(c.alleles))
 			}
 			haveSites = true
+		case secPhase:
+			if !haveHeader {
+				return nil, fmt.Errorf("%s: phase reference before header: %w", name, ErrCorrupt)
+			}
+			words := (len(c.Samples) + 63) / 64
+			if len(d.b) != 8*words {
+				d.err = fmt.Errorf("phase reference of %d bytes for %d samples", len(d.b), len(c.Samples))
+				break
+			}
+			c.PhaseRef = make([]uint64, words)
+			for i := range c.PhaseRef {
+				c.PhaseRef[i] = binary.LittleEndian.Uint64(d.b[8*i:])
+			}
+			if r := len(c.Samples) % 64; r != 0 && c.PhaseRef[words-1]>>uint(r) != 0 {
+				d.err = fmt.Errorf("phase reference has bits beyond the last sample")
+			}
+			d.b = nil
 		case secGenotype:
 			n := d.count(1)
 			if d.err == nil && n != nVariants {
@@ -188,6 +209,7 @@ type chunkBuilder struct {
 	keptKeys []string
 	kept     [][]byte // per key: per variant width then values
 	lastPos  int64
+	phaseRef []uint64 // the rows' phase reference (nil: none)
 }
 
 func (cb *chunkBuilder) reset(batch uint32, contig string, samples []uint32, keptKeys []string) {
@@ -198,6 +220,7 @@ func (cb *chunkBuilder) reset(batch uint32, contig string, samples []uint32, kep
 		cb.kept = append(cb.kept, nil)
 	}
 	cb.lastPos = 0
+	cb.phaseRef = nil
 }
 
 func (cb *chunkBuilder) len() int { return len(cb.pos) }
@@ -244,9 +267,20 @@ func (cb *chunkBuilder) encode(enc *zstd.Encoder) []byte {
 	}
 	g = append(g, cb.rows...)
 
-	out := chunkStart(3 + len(cb.keptKeys))
+	nsec := 3 + len(cb.keptKeys)
+	if cb.phaseRef != nil {
+		nsec++
+	}
+	out := chunkStart(nsec)
 	out = appendSection(out, secHeader, h, enc)
 	out = appendSection(out, secSites, sites, enc)
+	if cb.phaseRef != nil {
+		p := make([]byte, 0, 8*len(cb.phaseRef))
+		for _, w := range cb.phaseRef {
+			p = binary.LittleEndian.AppendUint64(p, w)
+		}
+		out = appendSection(out, secPhase, p, enc)
+	}
 	out = appendSection(out, secGenotype, g, enc)
 	for k, key := range cb.keptKeys {
 		f := appendString(nil, key)

@@ -21,10 +21,13 @@ import (
 const (
 	chunkMagic   = "\x89GTC\r\n\x1a\n"
 	chunkTrailer = "GTCEND\x00\x00"
-	chunkVersion = 1
+	// chunkVersion 2 added the phase reference section 'P'; version 1
+	// files (without it) are read as before.
+	chunkVersion = 2
 
 	secHeader   = 'H' // batch, contig, samples, variant count
 	secSites    = 'S' // positions and alleles
+	secPhase    = 'P' // the batch's phase reference (engine/geno SetPhaseRef)
 	secGenotype = 'G' // row lengths then encoded rows (engine/geno)
 	secFormat   = 'F' // one kept FORMAT field
 
@@ -91,8 +94,9 @@ func parseSections(name string, b []byte, want func(tag byte) bool) ([]section, 
 	if len(b) < len(chunkMagic)+4+len(chunkTrailer)+4 || string(b[:len(chunkMagic)]) != chunkMagic {
 		return nil, bad("not a chunk file")
 	}
-	if v := binary.LittleEndian.Uint16(b[8:]); v != chunkVersion {
-		return nil, bad("chunk version %d, this gentre reads version %d", v, chunkVersion)
+	version := binary.LittleEndian.Uint16(b[8:])
+	if version < 1 || version > chunkVersion {
+		return nil, bad("chunk version %d, this gentre reads versions 1 to %d", version, chunkVersion)
 	}
 	tail := len(b) - len(chunkTrailer) - 4
 	if string(b[tail:tail+len(chunkTrailer)]) != chunkTrailer {
@@ -120,6 +124,9 @@ func parseSections(name string, b []byte, want func(tag byte) bool) ([]section, 
 		off += int(dataLen)
 		if crc32.Checksum(data, crcTable) != binary.LittleEndian.Uint32(h[10:]) {
 			return nil, bad("section %d (%c) checksum mismatch", i, tag)
+		}
+		if tag == secPhase && version < 2 {
+			return nil, bad("phase reference section in a version 1 chunk")
 		}
 		if want != nil && !want(tag) {
 			continue

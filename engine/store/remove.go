@@ -156,6 +156,16 @@ func (tx *Tx) rewriteChunk(ref *ChunkRef, keep []int, newSet []uint32, enc *zstd
 	var view geno.View
 	var row, out geno.Row
 	var encoder geno.Encoder
+	view.SetPhaseRef(c.PhaseRef)
+	if c.PhaseRef != nil {
+		// The kept columns' part of the reference.
+		ref := make([]bool, len(keep))
+		for j, col := range keep {
+			ref[j] = c.PhaseRef[col>>6]>>(uint(col)&63)&1 != 0
+		}
+		encoder.SetPhaseRef(ref)
+		cb.phaseRef = geno.PhaseRefBitmap(ref)
+	}
 	for i := 0; i < c.Len(); i++ {
 		al := c.Alleles(i)
 		alts := make([]string, len(al)-1)
