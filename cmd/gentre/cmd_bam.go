@@ -69,6 +69,10 @@ func runIngestBAM(args []string, stdout, stderr io.Writer) error {
 		tx.Abort()
 		return fmt.Errorf("%s: %w", name, err)
 	}
+	if err := linkage.RefreshCareIndex(tx, nil); err != nil {
+		tx.Abort()
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}

@@ -185,6 +185,11 @@ func ingestOneVCF(st *store.Store, key *pseudonymise.Key, path string, keepForma
 	if _, err := io.Copy(io.Discard, hr); err != nil {
 		return err
 	}
+	// New samples may link to stored people: the care index follows in
+	// the same release.
+	if err := linkage.RefreshCareIndex(bw.Tx(), bw.Samples()); err != nil {
+		return err
+	}
 	sum, err := bw.Commit(hex.EncodeToString(hr.h.Sum(nil)))
 	if err != nil {
 		return err

@@ -23,10 +23,10 @@ type Encoder struct {
 	tmp          []byte  // second candidate of a mixed-ploidy row
 	bits         []byte  // bitmaps of the diploid fast path (append2)
 
-	ref     []byte   // phase reference, one 0/1 byte a sample (SetPhaseRef)
-	relBits []byte   // phase XOR reference, packed
-	tmpF    []byte   // the relative phase set
-	v2buf   []byte   // toV2's copy of the row
+	ref     []byte // phase reference, one 0/1 byte a sample (SetPhaseRef)
+	relBits []byte // phase XOR reference, packed
+	tmpF    []byte // the relative phase set
+	v2buf   []byte // toV2's copy of the row
 }
 
 // denseBias: a row is stored dense when its planes take less than

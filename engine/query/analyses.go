@@ -44,11 +44,13 @@ func (e *Engine) Count(ctx context.Context, q *Query) ([]CountRow, *roaring.Bitm
 		}
 		return rows, people, nil
 	case "age":
+		if err := ix.loadBirths(); err != nil {
+			return nil, nil, err
+		}
 		counts := make([]int, len(AgeBands)+1)
 		it := people.Iterator()
 		for it.HasNext() {
-			i := it.Next()
-			years, ok := e.ageOf(&ix.people[i])
+			years, ok := e.ageOf(ix.birth(it.Next()))
 			switch {
 			case !ok:
 				counts[len(AgeBands)]++
@@ -123,10 +125,14 @@ func (e *Engine) Carriers(ctx context.Context, q *Query) ([]string, *roaring.Bit
 		}
 		people.And(in)
 	}
+	psn, err := ix.pseudonyms()
+	if err != nil {
+		return nil, nil, err
+	}
 	out := make([]string, 0, people.GetCardinality())
 	it := people.Iterator()
 	for it.HasNext() {
-		out = append(out, ix.people[it.Next()].Pseudonym)
+		out = append(out, psn[it.Next()])
 	}
 	sort.Strings(out)
 	return out, people, nil

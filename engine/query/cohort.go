@@ -14,6 +14,8 @@ import (
 
 // care returns the release's care index, loading it on first use.
 func (e *Engine) care() (*careIndex, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.careIx == nil {
 		ix, err := loadCare(e.st)
 		if err != nil {
@@ -50,19 +52,13 @@ func (e *Engine) eval(ctx context.Context, ix *careIndex, c Cohort) (*roaring.Bi
 		}
 		return roaring.New(), nil
 	case Age:
-		return e.age(ix, c), nil
+		return e.age(ix, c)
 	case Condition:
 		return e.codes(ix, care.Condition, c.Code, c.Descendants, c.String())
 	case Medication:
 		return e.codes(ix, care.Medication, c.Code, false, c.String())
 	case Observation:
-		out := roaring.New()
-		for _, o := range ix.obs[c.Code] {
-			if compare(o.value, c.Op, c.Value) {
-				out.Add(uint32(o.person))
-			}
-		}
-		return out, nil
+		return ix.observation(c.Code, c.Op, c.Value)
 	case QC:
 		out := roaring.New()
 		for _, ref := range e.st.Manifest().Coverage {
@@ -138,64 +134,67 @@ func compare(v float64, op string, x float64) bool {
 // codes returns the people with an event of the kind whose code is code
 // or, with descendants, any SNOMED CT descendant of it.
 func (e *Engine) codes(ix *careIndex, kind care.Kind, code string, descendants bool, what string) (*roaring.Bitmap, error) {
-	byCode := ix.byKind[kind]
 	out := roaring.New()
 	if !descendants {
-		if b := byCode[code]; b != nil {
+		b, err := ix.code(kind, code)
+		if err != nil {
+			return nil, err
+		}
+		if b != nil {
 			out.Or(b)
 		}
 		return out, nil
 	}
-	if ix.hierarchy == nil {
+	h, err := ix.concepts()
+	if err != nil {
+		return nil, err
+	}
+	if h == nil {
 		return nil, fmt.Errorf("%s: no SNOMED CT hierarchy in the store (gentre ingest snomed): %w", what, ErrUnsupported)
 	}
 	id, err := strconv.ParseInt(code, 10, 64)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a SNOMED CT concept id", what)
 	}
-	set, err := ix.hierarchy.DescendantSet(id, nil)
+	set, err := h.DescendantSet(id, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: %w", what, ErrNotFound, err)
 	}
-	// Walk the codes people have (few) rather than the descendants (maybe many).
-	for c, b := range byCode {
-		v, err := strconv.ParseInt(c, 10, 64)
-		if err != nil {
-			continue
-		}
-		if i, ok := ix.hierarchy.Index(v); ok && set.Contains(i) {
-			out.Or(b)
+	return ix.descendants(kind, h, set)
+}
+
+// age returns the people whose completed years on the as-of date are in
+// [Lo, Hi], taking the birth day as the first of the birth month.
+func (e *Engine) age(ix *careIndex, a Age) (*roaring.Bitmap, error) {
+	if err := ix.loadBirths(); err != nil {
+		return nil, err
+	}
+	out := roaring.New()
+	for i := range ix.nPeople {
+		if years, ok := e.ageOf(ix.birth(uint32(i))); ok && years >= a.Lo && years <= a.Hi {
+			out.Add(uint32(i))
 		}
 	}
 	return out, nil
 }
 
-// age returns the people whose completed years on the as-of date are in
-// [Lo, Hi], taking the birth day as the first of the birth month.
-func (e *Engine) age(ix *careIndex, a Age) *roaring.Bitmap {
-	out := roaring.New()
-	for i, p := range ix.people {
-		if years, ok := e.ageOf(&p); ok && years >= a.Lo && years <= a.Hi {
-			out.Add(uint32(i))
-		}
-	}
-	return out
-}
-
-func (e *Engine) ageOf(p *care.Person) (int, bool) {
-	if p.BirthYear == 0 {
+// ageOf returns the completed years on the as-of date of a person born in
+// year and month (0: unknown month, taken as January), and false when the
+// year is unknown or the date is before the birth.
+func (e *Engine) ageOf(year int16, month int8) (int, bool) {
+	if year == 0 {
 		return 0, false
 	}
 	asOf := e.asOf
 	if asOf.IsZero() {
 		asOf = time.Now().UTC()
 	}
-	month := int(p.BirthMonth)
-	if month == 0 {
-		month = 1 // a year alone: born by 1 January of it at the latest
+	m := int(month)
+	if m == 0 {
+		m = 1 // a year alone: born by 1 January of it at the latest
 	}
-	years := asOf.Year() - int(p.BirthYear)
-	if int(asOf.Month()) < month {
+	years := asOf.Year() - int(year)
+	if int(asOf.Month()) < m {
 		years-- // birthday (the 1st of the birth month) not reached yet
 	}
 	if years < 0 {
@@ -206,14 +205,7 @@ func (e *Engine) ageOf(p *care.Person) (int, bool) {
 
 // samplesOf returns the global sample set of the people in a cohort.
 func (e *Engine) samplesOf(ix *careIndex, people *roaring.Bitmap) *geno.Bitset {
-	b := geno.NewBitset(len(ix.samplePerson))
-	it := people.Iterator()
-	for it.HasNext() {
-		for _, g := range ix.personSamples[int32(it.Next())] {
-			b.Set(int(g))
-		}
-	}
-	return b
+	return ix.samplesOfPeople(people)
 }
 
 // carrierSamples returns the global indices of samples carrying v's ALT.

@@ -54,7 +54,7 @@ func (e *Engine) coverageOf(people *roaring.Bitmap) ([]*coverage.Sample, error) 
 		in = map[uint32]bool{}
 		it := people.Iterator()
 		for it.HasNext() {
-			for _, g := range ix.personSamples[int32(it.Next())] {
+			for _, g := range ix.samplesOfPerson(it.Next()) {
 				in[g] = true
 			}
 		}
@@ -75,21 +75,26 @@ func (e *Engine) coverageOf(people *roaring.Bitmap) ([]*coverage.Sample, error) 
 }
 
 func (e *Engine) loadCoverage(ref *store.CoverageRef) (*coverage.Sample, error) {
-	if s, ok := e.covCache[ref.File]; ok {
+	e.mu.Lock()
+	s, ok := e.covCache[ref.File]
+	e.mu.Unlock()
+	if ok {
 		return s, nil
 	}
 	data, err := e.st.ReadCoverage(ref)
 	if err != nil {
 		return nil, err
 	}
-	s, err := coverage.Decode(data)
+	s, err = coverage.Decode(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ref.File, err)
 	}
+	e.mu.Lock()
 	if e.covCache == nil {
 		e.covCache = map[string]*coverage.Sample{}
 	}
 	e.covCache[ref.File] = s
+	e.mu.Unlock()
 	return s, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gentre/gentre/engine/coverage"
@@ -20,10 +21,13 @@ var ErrUnsupported = errors.New("query not supported")
 // ErrNotFound is wrapped by errors about a contig or variant that is not in the store.
 var ErrNotFound = errors.New("not in the store")
 
-// Engine runs queries against one open data release.
+// Engine runs queries against one open data release. Its methods are safe
+// for concurrent use once its options are set (SetChunkCache, SetAsOf,
+// before the first query): what it loads on demand is guarded by mu.
 type Engine struct {
 	st      *store.Store
 	workers int
+	mu      sync.Mutex          // guards sets, covCache and the care index's loading
 	sets    map[uint32][]uint32 // batch sample sets, loaded on demand
 	careIx  *careIndex
 	chunks  *chunkCache
@@ -70,6 +74,8 @@ func (e *Engine) ResolveContig(contig string) (string, error) {
 
 // sampleSet returns the global sample indices of a batch's columns.
 func (e *Engine) sampleSet(id uint32) ([]uint32, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if s, ok := e.sets[id]; ok {
 		return s, nil
 	}

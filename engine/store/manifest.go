@@ -62,6 +62,12 @@ type CareInfo struct {
 	NOptOut int    `json:"n_optout"`
 	// Concepts is the SNOMED CT is-a hierarchy in its binary form.
 	Concepts string `json:"concepts,omitempty"`
+	// Index is the care index (engine/care, docs/format.md) derived from
+	// People, Events, Links and the sample list, and IndexSHA256 its
+	// digest. A release without one (written before it existed) is read
+	// from the Parquet tables.
+	Index       string `json:"index,omitempty"`
+	IndexSHA256 string `json:"index_sha256,omitempty"`
 	// Sources lists the SHA-256 of every care file ingested (to skip repeats).
 	Sources []string `json:"sources,omitempty"`
 }

@@ -144,7 +144,7 @@ func (s *Store) referenced() map[string]bool {
 		ref[c.File] = true
 	}
 	care := &s.man.Care
-	for _, f := range append([]string{care.People, care.Links, care.OptOut, care.Concepts}, care.Events...) {
+	for _, f := range append([]string{care.People, care.Links, care.OptOut, care.Concepts, care.Index}, care.Events...) {
 		if f != "" {
 			ref[f] = true
 		}

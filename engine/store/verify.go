@@ -18,6 +18,17 @@ func (s *Store) Verify() error {
 			return err
 		}
 	}
+	if ci := s.man.Care; ci.Index != "" {
+		// The care index's own structure is engine/care's (VerifyIndex);
+		// here, that it is the file this release names.
+		data, err := os.ReadFile(filepath.Join(s.dir, ci.Index))
+		if err != nil {
+			return err
+		}
+		if sha256Hex(data) != ci.IndexSHA256 {
+			return fmt.Errorf("%s: content differs from the manifest's digest: %w", ci.Index, ErrCorrupt)
+		}
+	}
 	for i := range s.man.Coverage {
 		if _, err := s.ReadCoverage(&s.man.Coverage[i]); err != nil {
 			return err

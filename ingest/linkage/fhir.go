@@ -394,5 +394,5 @@ func (l *loader) commit(tx *store.Tx) error {
 		c.Events = append(c.Events, rel)
 		c.NEvents += int64(ew.Len())
 	}
-	return nil
+	return l.s.writeIndex(tx, nil)
 }

@@ -99,6 +99,10 @@ func LoadManifest(st *store.Store, key *pseudonymise.Key, path string) (*LinkSum
 		tx.Abort()
 		return nil, err
 	}
+	if err := s.writeIndex(tx, nil); err != nil {
+		tx.Abort()
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}

@@ -161,6 +161,9 @@ func OptOut(st *store.Store, key *pseudonymise.Key, numbers []string) (*OptOutSu
 	if err := s.save(tx, sum.PeopleRemoved > 0, false, true); err != nil {
 		return abort(err)
 	}
+	if err := s.writeIndex(tx, nil); err != nil {
+		return abort(err)
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, err
 	}

@@ -39,8 +39,12 @@ type State struct {
 
 // Load reads the care tables of st's current release.
 func Load(st *store.Store, key *pseudonymise.Key) (*State, error) {
+	return loadCare(st, &st.Manifest().Care, key)
+}
+
+// loadCare reads the care tables c names.
+func loadCare(st *store.Store, c *store.CareInfo, key *pseudonymise.Key) (*State, error) {
 	s := &State{st: st, key: key, byPsn: map[string]int32{}, byRef: map[string]int32{}, Links: map[string]string{}, OptOut: map[string]bool{}}
-	c := &st.Manifest().Care
 	if c.People != "" {
 		data, err := st.ReadFile(c.People)
 		if err != nil {
