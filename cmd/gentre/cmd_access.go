@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -13,12 +14,20 @@ import (
 // hashes, projects) inside the store folder.
 func treDB(dir string) string { return filepath.Join(dir, "tre.db") }
 
-func openAccess(dir string) (*access.Store, error) {
+// openAccess opens the TRE database of the store in dir for a command
+// that api (METHOD /path) does through a running gateway: while `gentre
+// serve` holds tre.db, the message says to use that endpoint instead.
+func openAccess(dir, api string) (*access.Store, error) {
 	// Only an existing gentre store gets a TRE database.
 	if _, err := store.Open(dir, nil); err != nil {
 		return nil, err
 	}
-	return access.Open(treDB(dir), access.Options{})
+	a, err := access.Open(treDB(dir), access.Options{})
+	if errors.Is(err, access.ErrLocked) {
+		return nil, fmt.Errorf("tre.db is held by another gentre process (gentre serve?): while the server runs, "+
+			"use its API instead, %s with a data-manager token (docs/api.md, \"Administration\"), or stop the server", api)
+	}
+	return a, err
 }
 
 func runProjectCreate(args []string, stdout, stderr io.Writer) error {
@@ -50,7 +59,7 @@ func runProjectCreate(args []string, stdout, stderr io.Writer) error {
 			return usageError("--end: %v", err)
 		}
 	}
-	a, err := openAccess(*dir)
+	a, err := openAccess(*dir, "POST /v1/projects")
 	if err != nil {
 		return err
 	}
@@ -100,7 +109,7 @@ func runTokenCreate(args []string, stdout, stderr io.Writer) error {
 		}
 		spec.Person = &p
 	}
-	a, err := openAccess(*dir)
+	a, err := openAccess(*dir, "POST /v1/tokens")
 	if err != nil {
 		return err
 	}

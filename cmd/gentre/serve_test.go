@@ -96,8 +96,12 @@ func TestServe(t *testing.T) {
 	}
 
 	// While serving, the TRE database is the gateway's.
-	if _, errOut, code := gentreExit("token", "create", "--store", dir, "--user", "bob", "--role", "researcher", "--project", "diabetes-gwas"); code == 0 || !strings.Contains(errOut, "serve") {
+	// The commands say so, and point to the API endpoint that does the same.
+	if _, errOut, code := gentreExit("token", "create", "--store", dir, "--user", "bob", "--role", "researcher", "--project", "diabetes-gwas"); code == 0 || !strings.Contains(errOut, "serve") || !strings.Contains(errOut, "POST /v1/tokens") {
 		t.Errorf("token create while serving: exit %d: %s", code, errOut)
+	}
+	if _, errOut, code := gentreExit("project", "create", "--store", dir, "--name", "p2", "--purpose", "research"); code == 0 || !strings.Contains(errOut, "POST /v1/projects") {
+		t.Errorf("project create while serving: exit %d: %s", code, errOut)
 	}
 
 	cancel() // what SIGINT and SIGTERM do

@@ -110,25 +110,44 @@ func encodeBitmap(b *roaring.Bitmap) ([]byte, error) {
 
 // storeSets records the person sets of a released answer.
 func storeSets(p project, sets []*roaring.Bitmap, digest [32]byte) error {
+	_, err := storeSetKeys(p, sets, sameDigests(digest, len(sets)))
+	return err
+}
+
+// sameDigests is n copies of digest: every set named by one query text.
+func sameDigests(digest [32]byte, n int) [][32]byte {
+	out := make([][32]byte, n)
+	for i := range out {
+		out[i] = digest
+	}
+	return out
+}
+
+// storeSetKeys is storeSets, returning the keys the sets were stored under
+// (for the answer's use record, uses.go). digests[i] is the digest of
+// sets[i]'s name (Question.Names, or the query text).
+func storeSetKeys(p project, sets []*roaring.Bitmap, digests [][32]byte) ([][]byte, error) {
 	ib, bb := p.b.Bucket(bucketSets), p.b.Bucket(bucketBitmaps)
-	for _, b := range sets {
+	keys := make([][]byte, 0, len(sets))
+	for i, b := range sets {
 		bm, err := encodeBitmap(b)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		seq, err := ib.NextSequence()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		k := setKey(b.GetCardinality(), seq)
-		if err := ib.Put(k, encodeSetIndex(sketchOf(b), digest)); err != nil {
-			return err
+		if err := ib.Put(k, encodeSetIndex(sketchOf(b), digests[i])); err != nil {
+			return nil, err
 		}
 		if err := bb.Put(k, bm); err != nil {
-			return err
+			return nil, err
 		}
+		keys = append(keys, k)
 	}
-	return nil
+	return keys, nil
 }
 
 // tooClose reports whether releasing the sets cands (from a question whose
@@ -153,6 +172,13 @@ func storeSets(p project, sets []*roaring.Bitmap, digest [32]byte) error {
 // letting A = B through whatever text released B: the tracker test shows the
 // attack that this opens.
 func tooClose(p project, cands []*roaring.Bitmap, digest [32]byte, t uint64, sameSetOK bool) (bool, error) {
+	return tooCloseNamed(p, cands, sameDigests(digest, len(cands)), t, sameSetOK)
+}
+
+// tooCloseNamed is tooClose with a name for each candidate (digests[i] for
+// cands[i], see Question.Names): A = B is let through when B was released
+// under A's name.
+func tooCloseNamed(p project, cands []*roaring.Bitmap, digests [][32]byte, t uint64, sameSetOK bool) (bool, error) {
 	cards := make([]uint64, len(cands))
 	for i, a := range cands {
 		cards[i] = a.GetCardinality()
@@ -194,7 +220,7 @@ func tooClose(p project, cands []*roaring.Bitmap, digest [32]byte, t uint64, sam
 			if err != nil {
 				return false, err
 			}
-			if d > t || (d == 0 && (sameSetOK || bytes.Equal(dg, digest[:]))) {
+			if d > t || (d == 0 && (sameSetOK || bytes.Equal(dg, digests[i][:]))) {
 				continue
 			}
 			return true, nil

@@ -155,6 +155,15 @@ type Question struct {
 	// on the same release, project and partner are the same question and get
 	// the same cached answer.
 	Query string
+	// Names, for an analysis (Store.Analyse) only, names each of its cohorts,
+	// in order, by a canonical text that denotes exactly that person set on
+	// Release (the gateway uses the cohort's canonical count query, "count
+	// COHORT"). The differencing guard then lets a cohort identical to a
+	// released set through when that set was released under the same name,
+	// rather than under the same whole query text: one cohort can be
+	// analysed over several regions, and after being counted. Nil: every set
+	// is named by Query (docs/disclosure.md, "The differencing guard").
+	Names []string
 }
 
 func (q Question) validate() error {
@@ -190,6 +199,37 @@ func (q Question) cacheKey() []byte {
 // queryDigest identifies the query text alone (for the differencing guard's
 // "same question, same people" case).
 func (q Question) queryDigest() [32]byte { return sha256.Sum256([]byte(q.Query)) }
+
+// setDigests identifies the name of each of n person sets a question
+// releases (for the differencing guard): Names when given, else the query
+// text for every set.
+func (q Question) setDigests(n int) [][32]byte {
+	out := make([][32]byte, n)
+	for i := range out {
+		if q.Names != nil {
+			out[i] = sha256.Sum256([]byte(q.Names[i]))
+		} else {
+			out[i] = q.queryDigest()
+		}
+	}
+	return out
+}
+
+// validateNames checks Names against the n cohorts of an analysis.
+func (q Question) validateNames(n int) error {
+	if q.Names == nil {
+		return nil
+	}
+	if len(q.Names) != n {
+		return fmt.Errorf("%w: %d cohort names for %d cohorts", ErrInvalid, len(q.Names), n)
+	}
+	for i, name := range q.Names {
+		if name == "" {
+			return fmt.Errorf("%w: cohort %d has an empty name", ErrInvalid, i)
+		}
+	}
+	return nil
+}
 
 // project is a view of one project's buckets within a transaction. On a
 // read-only transaction for a project never written, b is nil and every

@@ -143,6 +143,9 @@ func (s *Store) Count(q Question, groups []Group) (*Answer, error) {
 	if err := q.validate(); err != nil {
 		return nil, err
 	}
+	if q.Names != nil {
+		return nil, fmt.Errorf("%w: cohort names are for analyses", ErrInvalid)
+	}
 	labels, counts, err := groupCounts(groups)
 	if err != nil {
 		return nil, err
@@ -212,6 +215,9 @@ func (s *Store) Analyse(q Question, cohorts []*roaring.Bitmap, build func(Releas
 			return nil, fmt.Errorf("%w: cohort %d is nil", ErrInvalid, i)
 		}
 	}
+	if err := q.validateNames(len(cohorts)); err != nil {
+		return nil, err
+	}
 	if a, err := s.Cached(q); a != nil || err != nil {
 		return a, err
 	}
@@ -265,7 +271,11 @@ func (s *Store) answer(q Question, analysis bool, cands func(Settings) []*roarin
 			if rec, err = build(Releaser{Settings: set, rng: s.rng}); err != nil {
 				return err
 			}
-			if err := storeSets(p, sets, q.queryDigest()); err != nil {
+			keys, err := storeSetKeys(p, sets, q.setDigests(len(sets)))
+			if err != nil {
+				return err
+			}
+			if err := recordUse(p, q, keys); err != nil {
 				return err
 			}
 		}
@@ -301,7 +311,7 @@ func (s *Store) refuse(p project, set Settings, q Question, sets []*roaring.Bitm
 			}
 		}
 	}
-	near, err := tooClose(p, sets, q.queryDigest(), uint64(set.Threshold), s.sameSetOK)
+	near, err := tooCloseNamed(p, sets, q.setDigests(len(sets)), uint64(set.Threshold), s.sameSetOK)
 	if err != nil || !near {
 		return "", err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/gentre/gentre/engine/query"
 	"github.com/gentre/gentre/trusted-research/access"
 	"github.com/gentre/gentre/trusted-research/audit"
+	"github.com/gentre/gentre/trusted-research/beacon"
 	"github.com/gentre/gentre/trusted-research/disclosure"
 )
 
@@ -139,6 +140,8 @@ func decisionOf(err error) string {
 	switch {
 	case errors.Is(err, disclosure.ErrBudgetExhausted):
 		return "refused: privacy budget exhausted"
+	case errors.Is(err, beacon.ErrLimit):
+		return "refused: beacon query limit"
 	case errors.Is(err, disclosure.ErrDisclosure):
 		return "refused: disclosure control"
 	case errors.Is(err, access.ErrForbidden):

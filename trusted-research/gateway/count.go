@@ -87,6 +87,10 @@ func (g *Gateway) countControlled(ctx context.Context, c *call, q *query.Query, 
 		return nil, err
 	}
 	if ans == nil {
+		// A partner whose budget is spent gets the 429 without engine work.
+		if err := g.dis.Affordable(question); err != nil {
+			return nil, err
+		}
 		var groups []disclosure.Group
 		err := g.withRelease(ctx, c, func(r *release, e *query.Engine) error {
 			if r != rel { // a new release since the cache check: ask about it

@@ -19,9 +19,9 @@ import (
 // errTooManyRows stops a freq whose answer would pass MaxFreqRows.
 var errTooManyRows = errors.New("too many rows")
 
-// Freq answers freq REGION [in COHORT] [vs COHORT] with exact counts. With
-// a comparator the action is case_control. Industry partners are refused
-// in this version (their allele counts would need disclosure control).
+// Freq answers freq REGION [in COHORT] [vs COHORT]: exact counts for
+// researchers, disclosure-controlled ones for industry partners
+// (freqControlled). With a comparator the action is case_control.
 func (g *Gateway) Freq(ctx context.Context, req *gentrev1.FreqRequest) (*gentrev1.FreqResponse, error) {
 	action := access.ActionFreq
 	if req.GetVs() != "" {
@@ -42,7 +42,7 @@ func (g *Gateway) Freq(ctx context.Context, req *gentrev1.FreqRequest) (*gentrev
 		canonical := q.String()
 		c.request += " " + canonical
 		if access.Controlled(c.p.Role, c.action) {
-			return nil, notForIndustry(string(c.action))
+			return g.freqControlled(ctx, c, q, canonical)
 		}
 		resp := &gentrev1.FreqResponse{Query: canonical, Project: c.project}
 		ok := true
@@ -156,9 +156,9 @@ func (g *Gateway) Carriers(ctx context.Context, req *gentrev1.CarriersRequest) (
 	})
 }
 
-// Coverage answers coverage REGION [in COHORT] with exact depth summaries.
-// Industry partners are refused in this version (their depth summaries
-// would need disclosure control).
+// Coverage answers coverage REGION [in COHORT]: exact depth summaries for
+// researchers, a disclosure-controlled summary for industry partners
+// (coverageControlled).
 func (g *Gateway) Coverage(ctx context.Context, req *gentrev1.CoverageRequest) (*gentrev1.CoverageResponse, error) {
 	return run(ctx, g, access.ActionCoverage, req.GetProject(), "POST /v1/coverage", func(c *call) (*gentrev1.CoverageResponse, error) {
 		region, err := g.parseRegion(req.GetRegion())
@@ -172,7 +172,7 @@ func (g *Gateway) Coverage(ctx context.Context, req *gentrev1.CoverageRequest) (
 		canonical := q.String()
 		c.request += " " + canonical
 		if access.Controlled(c.p.Role, c.action) {
-			return nil, notForIndustry(string(c.action))
+			return g.coverageControlled(ctx, c, q, canonical)
 		}
 		var row *query.CoverageRow
 		resp := &gentrev1.CoverageResponse{Query: canonical, Project: c.project}

@@ -28,6 +28,7 @@ import (
 
 	"github.com/gentre/gentre/pseudonymise"
 	"github.com/gentre/gentre/trusted-research/access"
+	"github.com/gentre/gentre/trusted-research/airlock"
 	gentrev1 "github.com/gentre/gentre/trusted-research/api/gentre/v1"
 	"github.com/gentre/gentre/trusted-research/audit"
 	"github.com/gentre/gentre/trusted-research/disclosure"
@@ -69,8 +70,17 @@ type Options struct {
 	// MaxFreqRows bounds the rows of one freq answer (default 100,000): a
 	// larger region is refused with a message asking for a smaller one.
 	MaxFreqRows int
+	// MaxIndustryFreqRows bounds the rows of an industry partner's freq
+	// answer (default DefaultMaxIndustryFreqRows, 10): the question's one ε
+	// is split over every figure released, so each row added makes every
+	// figure noisier (docs/disclosure.md, "Freq, case/control and coverage").
+	MaxIndustryFreqRows int
 	// MaxQueryBytes bounds each query text field (default 8 KiB).
 	MaxQueryBytes int
+	// MaxBeaconQueries is how many distinct beacon questions an industry
+	// partner may ask per project and data release (default 1000,
+	// beacon.DefaultQueryLimit); then 429. Researchers are not limited.
+	MaxBeaconQueries int
 	// AsOf is the date age() is computed on; zero means today (UTC). For
 	// tests.
 	AsOf time.Time
@@ -82,6 +92,9 @@ type Options struct {
 	Access     access.Options
 	Disclosure disclosure.Options
 	Audit      audit.Options
+	// Airlock is passed to airlock.New: its limits (queries and content
+	// bytes a request), clock and noise source.
+	Airlock airlock.Options
 	// LockTimeout is how long Open waits for tre.db while another process
 	// holds it (default 2 s).
 	LockTimeout time.Duration
@@ -96,6 +109,7 @@ type Gateway struct {
 	db   *bbolt.DB
 	acc  *access.Store
 	dis  *disclosure.Store
+	air  *airlock.Store
 	log  *audit.Log
 
 	relMu sync.Mutex
@@ -110,8 +124,8 @@ type Gateway struct {
 // Open opens the store in dir for serving: its current data release
 // (read-only; a new release is picked up by the next request after it is
 // committed), the TRE database DIR/tre.db (which this process then holds
-// locked: `gentre project create` and `gentre token create` must run
-// before serving or while the gateway is stopped), and the audit log in
+// locked: while it serves, projects and tokens are made through its API,
+// POST /v1/projects and POST /v1/tokens), and the audit log in
 // DIR/audit, created with its signing key in DIR/secrets when the store
 // has none yet.
 func Open(dir string, o *Options) (*Gateway, error) {
@@ -159,6 +173,9 @@ func Open(dir string, o *Options) (*Gateway, error) {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	if g.dis, err = disclosure.New(db, &opts.Disclosure); err != nil {
+		return nil, fmt.Errorf("gateway: %w", err)
+	}
+	if g.air, err = airlock.New(db, &opts.Airlock); err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
 	if err := g.openAudit(); err != nil {

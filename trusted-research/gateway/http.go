@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -73,6 +74,20 @@ func (g *Gateway) Handler() http.Handler {
 		w.Write(gentrev1.OpenAPI)
 	})
 	mux.Handle("/v1/", rest)
+	// Beacon v2 clients expect its JSON in camelCase (responseSummary,
+	// numTotalResults): the beacon routes get a mux of their own whose
+	// answers use the JSON names.
+	beaconJSON := jsonMarshaler()
+	beaconJSON.MarshalOptions.UseProtoNames = false
+	beaconMux := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, beaconJSON),
+		runtime.WithErrorHandler(httpError),
+		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
+	)
+	if err := gentrev1.RegisterGentreHandlerServer(context.Background(), beaconMux, g); err != nil {
+		panic("gateway: registering REST handlers: " + err.Error())
+	}
+	mux.Handle("/v1/beacon/", beaconMux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ProtoMajor == 2 && strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
 			g.grpcHTTP.ServeHTTP(w, r)
@@ -92,12 +107,32 @@ func (g *Gateway) Handler() http.Handler {
 // Unimplemented 501, Internal 500), with a WWW-Authenticate challenge on
 // 401.
 func httpError(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	err = scrubDecodeError(err)
 	if status.Code(err) == codes.Unauthenticated {
 		// grpc-gateway puts the status message in WWW-Authenticate; a
 		// challenge must name the scheme (RFC 9110, 11.6.1).
 		w = challengeWriter{w}
 	}
 	runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
+}
+
+// protoFieldError keeps what a JSON decoding error says about the field
+// (its name), and not the value, which may be an identifier (an NHS number
+// sent as a JSON number is quoted back by the decoder).
+var protoFieldError = regexp.MustCompile(`^proto:.*?(unknown field "[A-Za-z0-9_.]*"|invalid value for [a-z0-9]+ field [A-Za-z0-9_.]+|duplicate field [A-Za-z0-9_."]+)`)
+
+// scrubDecodeError rewrites a request body decoding error (grpc-gateway
+// passes protojson's message on) so that it names the field and the
+// problem but quotes nothing of the request.
+func scrubDecodeError(err error) error {
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != codes.InvalidArgument || !strings.HasPrefix(st.Message(), "proto:") {
+		return err
+	}
+	if m := protoFieldError.FindStringSubmatch(st.Message()); m != nil {
+		return status.Error(codes.InvalidArgument, "request body: "+m[1])
+	}
+	return status.Error(codes.InvalidArgument, "request body: not valid JSON for this endpoint (docs/api.md)")
 }
 
 // challengeWriter sets the bearer challenge as the header is written.

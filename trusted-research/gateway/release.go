@@ -7,22 +7,20 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 
 	"github.com/gentre/gentre/engine/query"
 	"github.com/gentre/gentre/engine/store"
 )
 
 // release is one open data release of the store and the query engine over
-// it. The engine loads indexes lazily and is not safe for concurrent use,
-// so queries on one release take turns (mu); a query's own work is
-// parallel inside the engine.
+// it. The engine is safe for concurrent use (it guards what it loads
+// lazily), so requests on one release run at once; each query's own work
+// is also parallel inside the engine.
 type release struct {
 	id    uint64
 	name  string // the release number in decimal: disclosure's release key
 	stamp os.FileInfo
 
-	mu  sync.Mutex
 	eng *query.Engine
 }
 
@@ -72,8 +70,7 @@ func sameStamp(a, b os.FileInfo) bool {
 	return os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
 }
 
-// withRelease runs fn on the current release's engine, holding the
-// release's turn. A commit may remove files of the release it replaces
+// withRelease runs fn on the current release's engine. A commit may remove files of the release it replaces
 // (an opt-out rewrites chunks): a query that finds a file gone while a new
 // release exists is run once more on the new one.
 func (g *Gateway) withRelease(ctx context.Context, c *call, fn func(r *release, e *query.Engine) error) error {
@@ -83,12 +80,10 @@ func (g *Gateway) withRelease(ctx context.Context, c *call, fn func(r *release, 
 			return err
 		}
 		c.release = r.id
-		r.mu.Lock()
 		err = ctx.Err()
 		if err == nil {
 			err = fn(r, r.eng)
 		}
-		r.mu.Unlock()
 		if attempt == 0 && errors.Is(err, fs.ErrNotExist) {
 			if nr, nerr := g.current(); nerr == nil && nr != r {
 				continue
