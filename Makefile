@@ -9,7 +9,7 @@ STATICCHECK_VERSION ?= v0.8.2
 # about 3x faster than Go; without it the build is pure Go.
 TAGS ?= $(if $(wildcard /usr/include/libdeflate.h),libdeflate)
 
-.PHONY: all build deps test test-short demo bench bench-go bench-care fuzz lint proto clean
+.PHONY: all build deps test test-short demo bench bench-go bench-care bench-gateway fuzz lint proto clean
 
 all: build
 
@@ -43,6 +43,11 @@ bench-go:
 
 bench: deps build bench-go
 	$(GO) run ./cmd/gentre-bench -gentre $(BIN) -samples 1000,10000 -out bench/results
+
+# Load test of gentre serve on loopback: 32 clients for 30 s over REST and
+# gRPC on 10,000 and 50,000 synthetic people; bench/results/gateway-<date>.*
+bench-gateway: build
+	$(GO) run ./cmd/gentre-bench -mode gateway -gentre $(BIN) -samples 10000,50000 -clients 32 -duration 30s -out bench/results
 
 # FHIR ingest rate on 100,000 synthetic patients and SNOMED CT closure times.
 bench-care:

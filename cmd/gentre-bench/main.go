@@ -12,6 +12,10 @@
 //
 //	go run ./cmd/gentre-bench -mode cohort -samples 10000,50000 -out bench/results
 //
+// With -mode gateway it load-tests `gentre serve` on loopback (gateway.go):
+//
+//	go run ./cmd/gentre-bench -mode gateway -samples 10000 -clients 32 -duration 30s -out bench/results
+//
 // It exits 1 when an answer check fails (the results are still written,
 // marked as disagreeing), 2 on a usage error.
 package main
@@ -67,11 +71,12 @@ func mainErr(args []string) error {
 		gentreBin = fs.String("gentre", "", "use this gentre binary instead of building ./cmd/gentre")
 		repo      = fs.String("repo", "", "module root to build gentre from (default: found from the working directory)")
 		quiet     = fs.Bool("q", false, "no progress on stderr")
-		mode      = fs.String("mode", "ingest", "ingest (ingest, size, all-samples freq) or cohort (cohort queries: freq in a care-record cohort, engine-only timings; see bench/README.md)")
+		mode      = fs.String("mode", "ingest", "ingest (ingest, size, all-samples freq), cohort (cohort queries: freq in a care-record cohort, engine-only timings; see bench/README.md) or gateway (load test of gentre serve)")
 		engRuns   = fs.Int("engine-runs", 20, "cohort mode: timed engine-only runs of each query")
 		chunkMem  = fs.Int64("chunk-cache", 1<<30, "cohort mode: decoded-chunk cache of the engine-only timings, bytes (the gateway's default, 1 GiB); the engine is also timed without one; 0: only without")
 		profile   = fs.Bool("profile", true, "cohort mode: profile gentre's query (ten processes with --cpuprofile, and the engine-only runs)")
 	)
+	gw := addGatewayFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
@@ -85,8 +90,8 @@ func mainErr(args []string) error {
 	if *repeats < 1 || *sites < 1 || *threads < 1 || *engRuns < 1 || *chunkMem < 0 {
 		return usageError{fmt.Errorf("-repeats, -sites, -threads and -engine-runs must be ≥ 1, -chunk-cache ≥ 0")}
 	}
-	if *mode != "ingest" && *mode != "cohort" {
-		return usageError{fmt.Errorf("-mode %q: want ingest or cohort", *mode)}
+	if *mode != "ingest" && *mode != "cohort" && *mode != "gateway" {
+		return usageError{fmt.Errorf("-mode %q: want ingest, cohort or gateway", *mode)}
 	}
 	cfg := &config{
 		Samples: sizes, Sites: *sites, Repeats: *repeats, Seed: *seed, Generator: *generator,
@@ -105,6 +110,12 @@ func mainErr(args []string) error {
 		return usageError{fmt.Errorf("-inject %q: want realistic or none", *inject)}
 	}
 	cfg.Inject.Haploid = *haploid
+	var gc *gatewayConfig
+	if *mode == "gateway" {
+		if gc, err = gw.config(cfg, *keep); err != nil {
+			return err
+		}
+	}
 
 	root := *repo
 	if root == "" {
@@ -135,6 +146,9 @@ func mainErr(args []string) error {
 		return err
 	}
 
+	if gc != nil {
+		return runGatewayMode(gc, root, built, *out, *name, "gentre-bench "+shellJoin(args))
+	}
 	if *mode == "cohort" {
 		cc := &cohortConfig{config: cfg, EngineRuns: *engRuns, Keep: *keep, Profile: *profile, ChunkCache: *chunkMem,
 			RequirePeers: os.Getenv("GENTRE_REQUIRE_PEERS") == "1"}
