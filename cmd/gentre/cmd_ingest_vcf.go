@@ -25,7 +25,7 @@ func runIngestVCF(args []string, stdout, stderr io.Writer) error {
 	manifest := fs.String("manifest", "", "sample manifest TSV (sample_id<TAB>nhs_number) linking samples to people")
 	keep := fs.String("keep-format", "", "comma-separated FORMAT fields to keep besides GT (numeric only), e.g. DP,GQ")
 	threads := fs.Int("threads", 0, "threads for decompression and encoding (default: all cores)")
-	chunkVariants := fs.Int("chunk-variants", 0, "variants per chunk (default 4096)")
+	chunkVariants := fs.Int("chunk-variants", 0, "variants per chunk (default 1024)")
 	prof := addProfileFlags(fs)
 	files, err := parseFlags(fs, args)
 	if err != nil {
