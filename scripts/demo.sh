@@ -43,6 +43,8 @@ step "the trusted research environment: a project, a researcher and an industry 
 "$BIN" project create --store "$S" --name diabetes-study --purpose research
 RESEARCHER=$("$BIN" token create --store "$S" --user ada --role researcher --project diabetes-study)
 PARTNER=$("$BIN" token create --store "$S" --user pharma-co --role industry --project diabetes-study)
+CHECKER1=$("$BIN" token create --store "$S" --user olu --role output-checker --project diabetes-study)
+CHECKER2=$("$BIN" token create --store "$S" --user mei --role output-checker --project diabetes-study)
 ADDR=${ADDR:-127.0.0.1:8080}
 cat <<EOT
 
@@ -54,6 +56,16 @@ Try, in another terminal (tokens are secrets: these are demo tokens for a synthe
 
   # an industry partner gets disclosure-controlled counts (1-7 suppressed, noise, rounded to 5) within a privacy budget
   curl -s -H 'Authorization: Bearer $PARTNER' -d '{"query": "condition(<<73211009) and sex(female)"}' http://$ADDR/v1/cohorts:count
+  curl -s -H 'Authorization: Bearer $PARTNER' -d '{"region": "chr22:24316207-24316207", "cohort": "condition(<<44054006)", "vs": "not condition(<<73211009)"}' http://$ADDR/v1/freq
+
+  # GA4GH Beacon v2: is the planted allele present? (alleles seen 7 times or fewer are not)
+  curl -s -H 'Authorization: Bearer $PARTNER' 'http://$ADDR/v1/beacon/g_variants?referenceName=22&start=24316206&referenceBases=A&alternateBases=G&requestedGranularity=count'
+
+  # the airlock: a researcher asks for a table to leave; two different output checkers must approve
+  curl -s -H 'Authorization: Bearer $RESEARCHER' -d '{"justification": "table 1", "queries": ["count condition(<<73211009) by age"], "format": "tsv"}' http://$ADDR/v1/airlock/requests
+  curl -s -H 'Authorization: Bearer $CHECKER1' -d '{"decision": "approve"}' http://$ADDR/v1/airlock/requests/ID:review
+  curl -s -H 'Authorization: Bearer $CHECKER2' -d '{"decision": "approve"}' http://$ADDR/v1/airlock/requests/ID:review
+  curl -s -H 'Authorization: Bearer $RESEARCHER' http://$ADDR/v1/airlock/requests/ID/content
 
   # no token: 401; the OpenAPI document and health need none
   curl -s -o /dev/null -w '%{http_code}\n' -d '{"query": "all"}' http://$ADDR/v1/cohorts:count

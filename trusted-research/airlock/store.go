@@ -3,10 +3,7 @@ package airlock
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"hash/crc32"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -14,6 +11,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/gentre/gentre/trusted-research/disclosure"
+	"github.com/gentre/gentre/trusted-research/internal/sealed"
 )
 
 // formatMagic is the value of the top bucket's "format" key: the layout's
@@ -158,31 +156,14 @@ func sub(tx *bbolt.Tx, name []byte) (*bbolt.Bucket, error) {
 	return b, nil
 }
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-func crc(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
+// crc is the CRC-32C of b, as every sealed record uses.
+func crc(b []byte) uint32 { return sealed.CRC(b) }
 
 // sealJSON encodes v as JSON behind a CRC-32C of the JSON bytes.
-func sealJSON(v any) ([]byte, error) {
-	j, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, 4, 4+len(j))
-	binary.BigEndian.PutUint32(out, crc(j))
-	return append(out, j...), nil
-}
+func sealJSON(v any) ([]byte, error) { return sealed.JSON(v) }
 
 // unsealJSON checks and decodes what sealJSON wrote.
-func unsealJSON(b []byte, v any) error {
-	if len(b) < 4 || binary.BigEndian.Uint32(b) != crc(b[4:]) {
-		return fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
-	}
-	if err := json.Unmarshal(b[4:], v); err != nil {
-		return errors.Join(ErrCorrupt, err)
-	}
-	return nil
-}
+func unsealJSON(b []byte, v any) error { return sealed.UnJSON(b, v, ErrCorrupt) }
 
 // appendLP appends a length-prefixed string, so concatenated keys are
 // unambiguous.

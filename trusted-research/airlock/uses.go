@@ -1,31 +1,20 @@
 package airlock
 
 import (
-	"bytes"
 	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
 	"go.etcd.io/bbolt"
+
+	"github.com/gentre/gentre/trusted-research/internal/sealed"
 )
 
-// The people of a request are stored under its id as [0:4] CRC-32C of
-// [8:] (big-endian), [4:8] zero, [8:] roaring's portable serialisation.
-const bitmapHeadSize = 8
-
-func encodeBitmap(b *roaring.Bitmap) ([]byte, error) {
-	c := b.Clone()
-	c.RunOptimize()
-	w := bytes.NewBuffer(make([]byte, bitmapHeadSize, bitmapHeadSize+int(c.GetSerializedSizeInBytes())))
-	if _, err := c.WriteTo(w); err != nil {
-		return nil, err
-	}
-	v := w.Bytes()
-	binary.BigEndian.PutUint32(v, crc(v[bitmapHeadSize:]))
-	return v, nil
-}
+// The people of a request are stored under its id as sealed.Bitmap
+// writes them: [0:4] CRC-32C of [8:] (big-endian), [4:8] zero, [8:]
+// roaring's portable serialisation.
+func encodeBitmap(b *roaring.Bitmap) ([]byte, error) { return sealed.Bitmap(b) }
 
 // Use is one approved airlock release whose figures included a person.
 type Use struct {
@@ -76,12 +65,9 @@ func (s *Store) UsesOf(person uint32) ([]Use, error) {
 
 // contains reports whether the stored bitmap v holds person.
 func contains(v []byte, person uint32) (bool, error) {
-	if len(v) < bitmapHeadSize || binary.BigEndian.Uint32(v) != crc(v[bitmapHeadSize:]) {
-		return false, fmt.Errorf("%w: person set", ErrCorrupt)
-	}
-	b := roaring.New() // a zero-copy view, valid for the read transaction
-	if _, err := b.FromBuffer(v[bitmapHeadSize:]); err != nil {
-		return false, fmt.Errorf("%w: person set: %v", ErrCorrupt, err)
+	b, err := sealed.BitmapView(v, ErrCorrupt, "person set") // valid for the read transaction
+	if err != nil {
+		return false, err
 	}
 	return b.Contains(person), nil
 }

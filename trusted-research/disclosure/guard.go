@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/gentre/gentre/trusted-research/internal/sealed"
 )
 
 // A released person set is stored twice over, under the same 16-byte key,
@@ -96,17 +98,7 @@ func decodeSetIndex(v []byte) (digest, sk []byte, err error) {
 	return v[8:40], v[40:], nil
 }
 
-func encodeBitmap(b *roaring.Bitmap) ([]byte, error) {
-	c := b.Clone()
-	c.RunOptimize()
-	w := bytes.NewBuffer(make([]byte, bitmapHeadSize, bitmapHeadSize+int(c.GetSerializedSizeInBytes())))
-	if _, err := c.WriteTo(w); err != nil {
-		return nil, err
-	}
-	v := w.Bytes()
-	binary.BigEndian.PutUint32(v, crc(v[bitmapHeadSize:]))
-	return v, nil
-}
+func encodeBitmap(b *roaring.Bitmap) ([]byte, error) { return sealed.Bitmap(b) }
 
 // storeSets records the person sets of a released answer.
 func storeSets(p project, sets []*roaring.Bitmap, digest [32]byte) error {
@@ -232,15 +224,12 @@ func tooCloseNamed(p project, cands []*roaring.Bitmap, digests [][32]byte, t uin
 // exactDiff is |A Δ B| for the candidate a (cardinality n) and a stored
 // bitmap record v whose key says it has m people.
 func exactDiff(a *roaring.Bitmap, n, m uint64, v []byte) (uint64, error) {
-	if len(v) < bitmapHeadSize || binary.BigEndian.Uint32(v) != crc(v[bitmapHeadSize:]) {
-		return 0, fmt.Errorf("%w: released person set", ErrCorrupt)
-	}
 	// The view aliases bbolt's memory map, which stays valid for the whole
 	// transaction because nothing is written before the guard has run; the
 	// view is dropped before this returns.
-	b := roaring.New()
-	if _, err := b.FromBuffer(v[bitmapHeadSize:]); err != nil {
-		return 0, fmt.Errorf("%w: released person set: %v", ErrCorrupt, err)
+	b, err := sealed.BitmapView(v, ErrCorrupt, "released person set")
+	if err != nil {
+		return 0, err
 	}
 	if b.GetCardinality() != m {
 		return 0, fmt.Errorf("%w: released person set: size does not match its key", ErrCorrupt)

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/gentre/gentre/trusted-research/internal/sealed"
 )
 
 // formatMagic is the value of the "format" key of the top-level bucket: the
@@ -330,23 +330,7 @@ func (s *Store) SetSettings(projectName string, set Settings) error {
 }
 
 // sealJSON encodes v as JSON behind a CRC-32C of the JSON bytes.
-func sealJSON(v any) ([]byte, error) {
-	j, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, 4, 4+len(j))
-	binary.BigEndian.PutUint32(out, crc(j))
-	return append(out, j...), nil
-}
+func sealJSON(v any) ([]byte, error) { return sealed.JSON(v) }
 
 // unsealJSON checks and decodes what sealJSON wrote.
-func unsealJSON(b []byte, v any) error {
-	if len(b) < 4 || binary.BigEndian.Uint32(b) != crc(b[4:]) {
-		return fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
-	}
-	if err := json.Unmarshal(b[4:], v); err != nil {
-		return errors.Join(ErrCorrupt, err)
-	}
-	return nil
-}
+func unsealJSON(b []byte, v any) error { return sealed.UnJSON(b, v, ErrCorrupt) }

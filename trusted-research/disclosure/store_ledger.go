@@ -3,15 +3,15 @@ package disclosure
 import (
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"math"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/gentre/gentre/trusted-research/internal/sealed"
 )
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
-
-func crc(b []byte) uint32 { return crc32.Checksum(b, castagnoli) }
+// crc is the CRC-32C of b, as every sealed record uses.
+func crc(b []byte) uint32 { return sealed.CRC(b) }
 
 // spent reads a ledger entry: micro-ε spent, 8 bytes big-endian, then a
 // CRC-32C of those 8 bytes. A missing entry is 0.

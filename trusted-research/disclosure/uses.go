@@ -9,8 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/RoaringBitmap/roaring/v2"
 	"go.etcd.io/bbolt"
+
+	"github.com/gentre/gentre/trusted-research/internal/sealed"
 )
 
 // A released answer's use record says when, on which data release and by
@@ -204,13 +205,10 @@ func setContains(ib, bb *bbolt.Bucket, key []byte, person, bucket uint32) (bool,
 		return false, nil
 	}
 	v := bb.Get(key)
-	if len(v) < bitmapHeadSize || binary.BigEndian.Uint32(v) != crc(v[bitmapHeadSize:]) {
-		return false, fmt.Errorf("%w: released person set", ErrCorrupt)
-	}
 	// A zero-copy view of bbolt's memory, valid for the read transaction.
-	b := roaring.New()
-	if _, err := b.FromBuffer(v[bitmapHeadSize:]); err != nil {
-		return false, fmt.Errorf("%w: released person set: %v", ErrCorrupt, err)
+	b, err := sealed.BitmapView(v, ErrCorrupt, "released person set")
+	if err != nil {
+		return false, err
 	}
 	if !bytes.Equal(key[:8], binary.BigEndian.AppendUint64(nil, b.GetCardinality())) {
 		return false, fmt.Errorf("%w: released person set: size does not match its key", ErrCorrupt)

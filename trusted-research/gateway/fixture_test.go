@@ -364,6 +364,10 @@ func (s *server) stop() {
 	if s.cancel == nil {
 		return
 	}
+	// The client's transport may hold connections it dialed but never sent
+	// a request on; the server counts those as active for 5 s and would wait
+	// for them in the graceful shutdown.
+	http.DefaultClient.CloseIdleConnections()
 	s.cancel()
 	s.cancel = nil
 	if err := <-s.done; err != nil {
