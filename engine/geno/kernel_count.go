@@ -310,26 +310,31 @@ func (v *View) countSparseBiallelic(m []uint64, c *Counts) {
 	if v.mixed {
 		lowBit = 1 << k
 	}
+	n := v.n
 	for range v.ncar {
-		if len(d) == 0 {
+		// Entries of one or two bytes (nearly all) are decoded without a
+		// branch on their length, which is unpredictable in the hot loop.
+		var x uint64
+		if len(d) >= 2 {
+			b0, b1 := uint64(d[0]), uint64(d[1])
+			more := b0 >> 7
+			if more&(b1>>7) == 0 {
+				x = b0&0x7f | b1<<7&-more
+				d = d[1+more:]
+			} else {
+				var w int
+				if x, w = uvarintSlow(d); w <= 0 {
+					break
+				}
+				d = d[w:]
+			}
+		} else if len(d) == 1 && d[0] < 0x80 {
+			x, d = uint64(d[0]), d[1:]
+		} else {
 			break
 		}
-		x := uint64(d[0])
-		switch {
-		case x < 0x80:
-			d = d[1:]
-		case len(d) > 1 && d[1] < 0x80:
-			x = x&0x7f | uint64(d[1])<<7
-			d = d[2:]
-		default:
-			var w int
-			if x, w = uvarintSlow(d); w <= 0 {
-				return
-			}
-			d = d[w:]
-		}
 		g := x >> shift
-		if g >= uint64(v.n-idx-1) {
+		if g >= uint64(n-idx-1) {
 			break // only in rows Decode rejects
 		}
 		idx += int(g) + 1
@@ -340,16 +345,17 @@ func (v *View) countSparseBiallelic(m []uint64, c *Counts) {
 		if mask == 0 {
 			break // only in rows Decode rejects
 		}
-		ac += bits.OnesCount64(mask)
 		f := full
 		if x&lowBit != 0 {
 			f = fullLow
 		}
+		h := 0
 		if mask == f {
-			hom++
-		} else {
-			het++
+			h = 1
 		}
+		ac += bits.OnesCount64(mask)
+		hom += h
+		het += 1 - h
 	}
 	c.AC[0] += int64(ac)
 	c.Het[0] += int64(het)
