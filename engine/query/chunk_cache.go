@@ -1,8 +1,10 @@
 package query
 
 import (
+	"math/bits"
 	"sync"
 
+	"github.com/gentre/gentre/engine/geno"
 	"github.com/gentre/gentre/engine/store"
 )
 
@@ -16,16 +18,25 @@ type chunkCache struct {
 	mu    sync.Mutex
 	limit int64
 	used  int64
-	byKey map[string]*store.Chunk
-	size  map[string]int64
+	byKey map[string]*cachedChunk
 	order []string
 }
 
-func newChunkCache(limit int64) *chunkCache {
-	return &chunkCache{limit: limit, byKey: map[string]*store.Chunk{}, size: map[string]int64{}}
+// cachedChunk is a cached chunk and, built on first need, its sample
+// index.
+type cachedChunk struct {
+	ch    *store.Chunk
+	bytes int64
+
+	once sync.Once
+	ix   *sampleIndex
 }
 
-func (c *chunkCache) get(file string) *store.Chunk {
+func newChunkCache(limit int64) *chunkCache {
+	return &chunkCache{limit: limit, byKey: map[string]*cachedChunk{}}
+}
+
+func (c *chunkCache) get(file string) *cachedChunk {
 	if c == nil {
 		return nil
 	}
@@ -34,31 +45,56 @@ func (c *chunkCache) get(file string) *store.Chunk {
 	return c.byKey[file]
 }
 
-func (c *chunkCache) put(file string, ch *store.Chunk, bytes int64) {
+// put caches ch and returns its entry (nil when it is larger than the
+// whole budget). A chunk cached meanwhile by another query wins.
+func (c *chunkCache) put(file string, ch *store.Chunk, bytes int64) *cachedChunk {
 	if c == nil || bytes > c.limit {
-		return
+		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, ok := c.byKey[file]; ok {
-		return
+	if cc, ok := c.byKey[file]; ok {
+		return cc
 	}
-	for c.used+bytes > c.limit && len(c.order) > 0 {
-		old := c.order[0]
-		c.order = c.order[1:]
-		c.used -= c.size[old]
-		delete(c.byKey, old)
-		delete(c.size, old)
-	}
-	c.byKey[file] = ch
-	c.size[file] = bytes
+	c.evict(bytes)
+	cc := &cachedChunk{ch: ch, bytes: bytes}
+	c.byKey[file] = cc
 	c.used += bytes
 	c.order = append(c.order, file)
+	return cc
+}
+
+// evict drops the oldest entries until room bytes more fit. c.mu held.
+func (c *chunkCache) evict(room int64) {
+	for c.used+room > c.limit && len(c.order) > 0 {
+		old := c.order[0]
+		c.order = c.order[1:]
+		if cc := c.byKey[old]; cc != nil {
+			c.used -= cc.bytes
+		}
+		delete(c.byKey, old)
+	}
+}
+
+// index returns cc's sample index, building it on first use; its memory
+// is charged to the cache.
+func (c *chunkCache) index(cc *cachedChunk) *sampleIndex {
+	cc.once.Do(func() {
+		cc.ix = buildSampleIndex(cc.ch)
+		n := cc.ix.bytes()
+		c.mu.Lock()
+		if c.byKey[cc.ch.Name] == cc {
+			cc.bytes += n
+			c.used += n
+		}
+		c.mu.Unlock()
+	})
+	return cc.ix
 }
 
 // SetChunkCache makes the engine keep up to limit bytes of decoded chunks
-// in memory between queries (0 turns it off, the default: a one-shot
-// command gains nothing from it).
+// (and their sample indexes) in memory between queries (0 turns it off,
+// the default: a one-shot command gains nothing from it).
 func (e *Engine) SetChunkCache(limit int64) {
 	if limit <= 0 {
 		e.chunks = nil
@@ -67,21 +103,139 @@ func (e *Engine) SetChunkCache(limit int64) {
 	e.chunks = newChunkCache(limit)
 }
 
-// readChunk returns a chunk's genotypes, from the cache when it has them.
-func (e *Engine) readChunk(ref *store.ChunkRef) (*store.Chunk, error) {
-	if c := e.chunks.get(ref.File); c != nil {
-		return c, nil
+// readChunk returns a chunk's genotypes, from the cache when it has them,
+// and its cache entry (nil without a cache).
+func (e *Engine) readChunk(ref *store.ChunkRef) (*store.Chunk, *cachedChunk, error) {
+	if cc := e.chunks.get(ref.File); cc != nil {
+		return cc.ch, cc, nil
 	}
 	c, err := e.st.ReadChunk(ref, store.PartGenotypes)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var cc *cachedChunk
 	if e.chunks != nil {
 		var n int64
 		for i := 0; i < c.Len(); i++ {
 			n += int64(len(c.Row(i))) + 64
 		}
-		e.chunks.put(ref.File, c, n+int64(4*len(c.Samples)))
+		if cc = e.chunks.put(ref.File, c, n+int64(4*len(c.Samples))); cc != nil {
+			c = cc.ch
+		}
 	}
-	return c, nil
+	return c, cc, nil
+}
+
+// sampleIndex is a chunk's Simple rows (engine/geno: biallelic diploid
+// variants, most of a chromosome's) turned sample-major: for each column
+// of the batch, what it adds to a cohort's counts at those rows beyond a
+// hom-REF call (missing calls, half calls, and the ALT carriers of rows
+// stored sparse). A cohort of at most half the batch is then counted by
+// walking its members' events instead of every row's missing set,
+// exceptions and carrier list; a dense row's planes are still counted
+// row-wise, word by word (chunkWorker.count).
+type sampleIndex struct {
+	slot  []int32  // per chunk row: its slot among the Simple rows, or -1
+	dense []bool   // per chunk row: a dense Simple row (its planes are counted row-wise)
+	nSlot int      // Simple rows
+	off   []uint32 // per column: its events are ev[off[c]:off[c+1]]
+	ev    []uint32 // slot<<eventBits | code, code indexing kinds
+	kinds []geno.SimpleEvent
+}
+
+// eventBits holds an event's code: a diploid biallelic row has at most
+// 3 + 16 kinds of event (missing, het, hom, and one per exception layout).
+const eventBits = 5
+
+// Per slot, count keeps the five sums of geno.SimpleEvent.
+const sums = 5
+
+func (ix *sampleIndex) bytes() int64 {
+	return int64(5*len(ix.slot) + 4*len(ix.off) + 4*len(ix.ev))
+}
+
+// buildSampleIndex reads every row of c once. Rows that do not parse are
+// left to the row-wise path, which reports them.
+func buildSampleIndex(c *store.Chunk) *sampleIndex {
+	ns := len(c.Samples)
+	ix := &sampleIndex{slot: make([]int32, c.Len()), dense: make([]bool, c.Len()), off: make([]uint32, ns+1)}
+	codes := map[geno.SimpleEvent]uint64{}
+	var v geno.View
+	var pairs []uint64 // column<<32 | event
+	for i := range ix.slot {
+		ix.slot[i] = -1
+		if v.Reset(c.Row(i), ns) != nil || !v.Simple() {
+			continue
+		}
+		s := uint64(ix.nSlot)
+		ix.slot[i] = int32(ix.nSlot)
+		ix.dense[i] = v.Dense()
+		ix.nSlot++
+		v.EachSimple(func(col int, e geno.SimpleEvent) {
+			code, ok := codes[e]
+			if !ok {
+				code = uint64(len(ix.kinds))
+				codes[e] = code
+				ix.kinds = append(ix.kinds, e)
+			}
+			pairs = append(pairs, uint64(col)<<32|s<<eventBits|code)
+		})
+	}
+	if len(ix.kinds) > 1<<eventBits {
+		// Cannot happen for diploid biallelic rows; count row by row.
+		for i := range ix.slot {
+			ix.slot[i] = -1
+		}
+		ix.nSlot, pairs = 0, nil
+	}
+	// Counting sort by column.
+	for _, p := range pairs {
+		ix.off[p>>32+1]++
+	}
+	for col := 1; col <= ns; col++ {
+		ix.off[col] += ix.off[col-1]
+	}
+	ix.ev = make([]uint32, len(pairs))
+	next := append([]uint32(nil), ix.off[:ns]...)
+	for _, p := range pairs {
+		col := p >> 32
+		ix.ev[next[col]] = uint32(p)
+		next[col]++
+	}
+	return ix
+}
+
+// count adds the events of the cohort's columns (in, local to the batch)
+// to cnt, sums counters a slot.
+func (ix *sampleIndex) count(in *geno.Bitset, cnt []int32) {
+	const mask = 1<<eventBits - 1
+	for wi, w := range in.Words {
+		for ; w != 0; w &= w - 1 {
+			col := wi<<6 | bits.TrailingZeros64(w)
+			if col >= len(ix.off)-1 {
+				break
+			}
+			for _, e := range ix.ev[ix.off[col]:ix.off[col+1]] {
+				k := &ix.kinds[e&mask]
+				c := cnt[(e>>eventBits)*sums:][:sums]
+				c[0] += int32(k.AN)
+				c[1] += int32(k.Missing)
+				c[2] += int32(k.AC)
+				c[3] += int32(k.Het)
+				c[4] += int32(k.HomAlt)
+			}
+		}
+	}
+}
+
+// fillSimple sets c to the counts of the Simple row in slot s for a
+// cohort of size samples, from count's counters.
+func fillSimple(c *geno.Counts, cnt []int32, s int, size int) {
+	k := cnt[s*sums:][:sums]
+	c.Reset(1)
+	c.AN = 2*int64(size) + int64(k[0])
+	c.Missing = int64(k[1])
+	c.AC[0] = int64(k[2])
+	c.Het[0] = int64(k[3])
+	c.HomAlt[0] = int64(k[4])
 }

@@ -218,7 +218,7 @@ func (e *Engine) carrierSamples(ctx context.Context, v Variant) ([]uint32, error
 	var out []uint32
 	var view geno.View
 	for _, ref := range e.chunksIn(contig, v.Pos, v.Pos) {
-		c, err := e.readChunk(ref)
+		c, _, err := e.readChunk(ref)
 		if err != nil {
 			return nil, err
 		}

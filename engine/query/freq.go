@@ -302,13 +302,14 @@ type localSets struct {
 
 // chunkWorker counts chunks for one goroutine, keeping its scratch.
 type chunkWorker struct {
-	plan   *FreqPlan
-	locals map[uint32]*localSets
-	view   geno.View
+	plan         *FreqPlan
+	locals       map[uint32]*localSets
+	view         geno.View
+	cntIn, cntVs []int32 // sample-index counters
 }
 
 func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32) ([]record, error) {
-	c, err := e.readChunk(ref)
+	c, cc, err := e.readChunk(ref)
 	if err != nil {
 		return nil, err
 	}
@@ -325,25 +326,89 @@ func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32) ([
 	hi := sort.Search(len(c.Pos), func(i int) bool { return c.Pos[i] > w.plan.End })
 	recs := make([]record, 0, hi-lo)
 	ns := len(c.Samples)
-	for i := lo; i < hi; i++ {
-		if err := w.view.Reset(c.Row(i), ns); err != nil {
-			return nil, err
+
+	// A cached chunk's Simple rows are counted for a cohort of at most
+	// half the batch from its sample index: its members' events, not
+	// every row's missing set and carrier list.
+	var ix *sampleIndex
+	useIn, useVs := false, false
+	if cc != nil {
+		useIn = ls.in != nil && 2*ls.nIn <= ns
+		useVs = w.plan.HasVs && ls.vs != nil && 2*ls.nVs <= ns
+		if useIn || useVs {
+			ix = e.chunks.index(cc)
+			w.cntIn = counters(w.cntIn, ix.nSlot, useIn)
+			w.cntVs = counters(w.cntVs, ix.nSlot, useVs)
+			if useIn {
+				ix.count(ls.in, w.cntIn)
+			}
+			if useVs {
+				ix.count(ls.vs, w.cntVs)
+			}
 		}
+	}
+	for i := lo; i < hi; i++ {
 		al := c.Alleles(i)
 		r := record{pos: c.Pos[i], ref: string(al[0]), batch: ref.Batch, nIn: int64(ls.nIn), nVs: int64(ls.nVs)}
 		r.alts = make([]string, len(al)-1)
 		for j := range r.alts {
 			r.alts[j] = string(al[j+1])
 		}
-		if w.plan.HasVs && ls.in != nil && ls.vs != nil {
-			w.view.Count2Sized(ls.in, ls.vs, ls.nIn, ls.nVs, &r.in, &r.vs)
-		} else if w.plan.HasVs {
-			w.view.CountSized(ls.in, ls.nIn, &r.in)
-			w.view.CountSized(ls.vs, ls.nVs, &r.vs)
-		} else {
-			w.view.CountSized(ls.in, ls.nIn, &r.in)
+		slot, dense := -1, false
+		if ix != nil {
+			slot, dense = int(ix.slot[i]), ix.dense[i]
+		}
+		doneIn := slot >= 0 && useIn
+		doneVs := !w.plan.HasVs || (slot >= 0 && useVs)
+		if doneIn {
+			fillSimple(&r.in, w.cntIn, slot, ls.nIn)
+		}
+		if w.plan.HasVs && slot >= 0 && useVs {
+			fillSimple(&r.vs, w.cntVs, slot, ls.nVs)
+		}
+		if !doneIn || !doneVs || dense {
+			if err := w.view.Reset(c.Row(i), ns); err != nil {
+				return nil, err
+			}
+		}
+		if dense {
+			// The index gave the missing calls and exceptions; the planes
+			// give the carriers.
+			if doneIn {
+				w.view.CountBody(ls.in, &r.in)
+			}
+			if w.plan.HasVs && slot >= 0 && useVs {
+				w.view.CountBody(ls.vs, &r.vs)
+			}
+		}
+		if !doneIn || !doneVs {
+			switch {
+			case !doneIn && !doneVs && ls.in != nil && ls.vs != nil:
+				w.view.Count2Sized(ls.in, ls.vs, ls.nIn, ls.nVs, &r.in, &r.vs)
+			case !doneIn && !doneVs:
+				w.view.CountSized(ls.in, ls.nIn, &r.in)
+				w.view.CountSized(ls.vs, ls.nVs, &r.vs)
+			case !doneIn:
+				w.view.CountSized(ls.in, ls.nIn, &r.in)
+			default:
+				w.view.CountSized(ls.vs, ls.nVs, &r.vs)
+			}
 		}
 		recs = append(recs, r)
 	}
 	return recs, nil
+}
+
+// counters returns cnt zeroed for n slots of the sample index's sums (or
+// as is when unused).
+func counters(cnt []int32, n int, used bool) []int32 {
+	if !used {
+		return cnt
+	}
+	if cap(cnt) < sums*n {
+		return make([]int32, sums*n)
+	}
+	cnt = cnt[:sums*n]
+	clear(cnt)
+	return cnt
 }
