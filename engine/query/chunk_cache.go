@@ -141,6 +141,10 @@ type sampleIndex struct {
 	off   []uint32 // per column: its events are ev[off[c]:off[c+1]]
 	ev    []uint32 // slot<<eventBits | code, code indexing kinds
 	kinds []geno.SimpleEvent
+	// tot holds, per slot, the sums over every column (count's five
+	// sums, a dense row's planes included): the counts of every sample,
+	// and of a large cohort less its complement's.
+	tot []int32
 }
 
 // eventBits holds an event's code: a diploid biallelic row has at most
@@ -151,7 +155,7 @@ const eventBits = 5
 const sums = 5
 
 func (ix *sampleIndex) bytes() int64 {
-	return int64(5*len(ix.slot) + 4*len(ix.off) + 4*len(ix.ev))
+	return int64(5*len(ix.slot) + 4*len(ix.off) + 4*len(ix.ev) + 4*len(ix.tot))
 }
 
 // buildSampleIndex reads every row of c once. Rows that do not parse are
@@ -161,6 +165,7 @@ func buildSampleIndex(c *store.Chunk) *sampleIndex {
 	ix := &sampleIndex{slot: make([]int32, c.Len()), dense: make([]bool, c.Len()), off: make([]uint32, ns+1)}
 	codes := map[geno.SimpleEvent]uint64{}
 	var v geno.View
+	var body geno.Counts
 	var pairs []uint64 // column<<32 | event
 	for i := range ix.slot {
 		ix.slot[i] = -1
@@ -171,6 +176,7 @@ func buildSampleIndex(c *store.Chunk) *sampleIndex {
 		ix.slot[i] = int32(ix.nSlot)
 		ix.dense[i] = v.Dense()
 		ix.nSlot++
+		var t [sums]int32
 		v.EachSimple(func(col int, e geno.SimpleEvent) {
 			code, ok := codes[e]
 			if !ok {
@@ -179,14 +185,27 @@ func buildSampleIndex(c *store.Chunk) *sampleIndex {
 				ix.kinds = append(ix.kinds, e)
 			}
 			pairs = append(pairs, uint64(col)<<32|s<<eventBits|code)
+			t[0] += int32(e.AN)
+			t[1] += int32(e.Missing)
+			t[2] += int32(e.AC)
+			t[3] += int32(e.Het)
+			t[4] += int32(e.HomAlt)
 		})
+		if ix.dense[i] {
+			body.Reset(1)
+			v.CountBody(nil, &body)
+			t[2] += int32(body.AC[0])
+			t[3] += int32(body.Het[0])
+			t[4] += int32(body.HomAlt[0])
+		}
+		ix.tot = append(ix.tot, t[:]...)
 	}
 	if len(ix.kinds) > 1<<eventBits {
 		// Cannot happen for diploid biallelic rows; count row by row.
 		for i := range ix.slot {
 			ix.slot[i] = -1
 		}
-		ix.nSlot, pairs = 0, nil
+		ix.nSlot, pairs, ix.tot = 0, nil, nil
 	}
 	// Counting sort by column.
 	for _, p := range pairs {

@@ -302,10 +302,12 @@ type localSets struct {
 
 // chunkWorker counts chunks for one goroutine, keeping its scratch.
 type chunkWorker struct {
-	plan         *FreqPlan
-	locals       map[uint32]*localSets
-	view         geno.View
-	cntIn, cntVs []int32 // sample-index counters
+	plan           *FreqPlan
+	locals         map[uint32]*localSets
+	view           geno.View
+	cntIn, cntVs   []int32      // sample-index counters
+	compIn, compVs *geno.Bitset // complements of large cohorts
+	tmp            geno.Counts  // a complement's counts
 }
 
 func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32) ([]record, error) {
@@ -327,24 +329,19 @@ func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32) ([
 	recs := make([]record, 0, hi-lo)
 	ns := len(c.Samples)
 
-	// A cached chunk's Simple rows are counted for a cohort of at most
-	// half the batch from its sample index: its members' events, not
-	// every row's missing set and carrier list.
+	// A cached chunk's Simple rows are counted from its sample index
+	// (chunk_cache.go): every sample from the index's totals; a cohort of
+	// at most half the batch from its members' events; a larger one as
+	// the totals less its complement's events. Other rows, and a chunk
+	// read without the cache, are counted row by row.
 	var ix *sampleIndex
-	useIn, useVs := false, false
+	in := side{set: ls.in, n: ls.nIn}
+	vs := side{set: ls.vs, n: ls.nVs}
 	if cc != nil {
-		useIn = ls.in != nil && 2*ls.nIn <= ns
-		useVs = w.plan.HasVs && ls.vs != nil && 2*ls.nVs <= ns
-		if useIn || useVs {
-			ix = e.chunks.index(cc)
-			w.cntIn = counters(w.cntIn, ix.nSlot, useIn)
-			w.cntVs = counters(w.cntVs, ix.nSlot, useVs)
-			if useIn {
-				ix.count(ls.in, w.cntIn)
-			}
-			if useVs {
-				ix.count(ls.vs, w.cntVs)
-			}
+		ix = e.chunks.index(cc)
+		w.cntIn = in.prepare(ix, ns, w.cntIn, &w.compIn)
+		if w.plan.HasVs {
+			w.cntVs = vs.prepare(ix, ns, w.cntVs, &w.compVs)
 		}
 	}
 	for i := lo; i < hi; i++ {
@@ -358,45 +355,109 @@ func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32) ([
 		if ix != nil {
 			slot, dense = int(ix.slot[i]), ix.dense[i]
 		}
-		doneIn := slot >= 0 && useIn
-		doneVs := !w.plan.HasVs || (slot >= 0 && useVs)
-		if doneIn {
-			fillSimple(&r.in, w.cntIn, slot, ls.nIn)
-		}
-		if w.plan.HasVs && slot >= 0 && useVs {
-			fillSimple(&r.vs, w.cntVs, slot, ls.nVs)
-		}
-		if !doneIn || !doneVs || dense {
+		doneIn := slot >= 0 && in.mode != rowWise
+		doneVs := !w.plan.HasVs || (slot >= 0 && vs.mode != rowWise)
+		if !doneIn || !doneVs || (dense && (in.mode.needsPlanes() || (w.plan.HasVs && vs.mode.needsPlanes()))) {
 			if err := w.view.Reset(c.Row(i), ns); err != nil {
 				return nil, err
 			}
 		}
-		if dense {
-			// The index gave the missing calls and exceptions; the planes
-			// give the carriers.
-			if doneIn {
-				w.view.CountBody(ls.in, &r.in)
-			}
-			if w.plan.HasVs && slot >= 0 && useVs {
-				w.view.CountBody(ls.vs, &r.vs)
-			}
+		if doneIn {
+			in.fill(&r.in, ix, w.cntIn, slot, dense, ns, &w.view, &w.tmp)
 		}
-		if !doneIn || !doneVs {
-			switch {
-			case !doneIn && !doneVs && ls.in != nil && ls.vs != nil:
-				w.view.Count2Sized(ls.in, ls.vs, ls.nIn, ls.nVs, &r.in, &r.vs)
-			case !doneIn && !doneVs:
-				w.view.CountSized(ls.in, ls.nIn, &r.in)
-				w.view.CountSized(ls.vs, ls.nVs, &r.vs)
-			case !doneIn:
-				w.view.CountSized(ls.in, ls.nIn, &r.in)
-			default:
-				w.view.CountSized(ls.vs, ls.nVs, &r.vs)
-			}
+		if w.plan.HasVs && doneVs {
+			vs.fill(&r.vs, ix, w.cntVs, slot, dense, ns, &w.view, &w.tmp)
+		}
+		switch {
+		case doneIn && doneVs:
+		case !doneIn && !doneVs && ls.in != nil && ls.vs != nil:
+			w.view.Count2Sized(ls.in, ls.vs, ls.nIn, ls.nVs, &r.in, &r.vs)
+		case !doneIn && !doneVs:
+			w.view.CountSized(ls.in, ls.nIn, &r.in)
+			w.view.CountSized(ls.vs, ls.nVs, &r.vs)
+		case !doneIn:
+			w.view.CountSized(ls.in, ls.nIn, &r.in)
+		default:
+			w.view.CountSized(ls.vs, ls.nVs, &r.vs)
 		}
 		recs = append(recs, r)
 	}
 	return recs, nil
+}
+
+// How one side (the cohort or the comparator) of a chunk's Simple rows is
+// counted.
+type sideMode int
+
+const (
+	rowWise        sideMode = iota // no sample index
+	fromTotals                     // every sample: the index's totals
+	fromMembers                    // at most half the batch: its members' events
+	fromComplement                 // more than half: the totals less the others' events
+)
+
+// needsPlanes reports whether a dense Simple row's planes are read.
+func (m sideMode) needsPlanes() bool { return m == fromMembers || m == fromComplement }
+
+// side is one cohort of a chunk's batch: its columns (nil: every column),
+// their number, and, with a sample index, how it is counted and the
+// columns whose events are walked.
+type side struct {
+	set  *geno.Bitset
+	n    int
+	mode sideMode
+	walk *geno.Bitset // fromMembers: set; fromComplement: the other columns
+}
+
+// prepare chooses the side's mode over index ix and walks its events into
+// cnt (returned, reused); comp is scratch for a complement.
+func (sd *side) prepare(ix *sampleIndex, ns int, cnt []int32, comp **geno.Bitset) []int32 {
+	switch {
+	case sd.set == nil:
+		sd.mode = fromTotals
+		return cnt
+	case 2*sd.n <= ns:
+		sd.mode, sd.walk = fromMembers, sd.set
+	default:
+		if *comp == nil || (*comp).N != ns {
+			*comp = geno.NewBitset(ns)
+		}
+		for i, w := range sd.set.Words {
+			(*comp).Words[i] = ^w
+		}
+		if r := ns % 64; r != 0 {
+			(*comp).Words[len((*comp).Words)-1] &= 1<<uint(r) - 1
+		}
+		sd.mode, sd.walk = fromComplement, *comp
+	}
+	cnt = counters(cnt, ix.nSlot, true)
+	ix.count(sd.walk, cnt)
+	return cnt
+}
+
+// fill sets c to the side's counts at the Simple row in slot s (dense:
+// its planes are in v, Reset on the row); tmp is scratch.
+func (sd *side) fill(c *geno.Counts, ix *sampleIndex, cnt []int32, s int, dense bool, ns int, v *geno.View, tmp *geno.Counts) {
+	switch sd.mode {
+	case fromTotals:
+		fillSimple(c, ix.tot, s, ns)
+	case fromMembers:
+		fillSimple(c, cnt, s, sd.n)
+		if dense {
+			v.CountBody(sd.walk, c)
+		}
+	case fromComplement:
+		fillSimple(tmp, cnt, s, ns-sd.n)
+		if dense {
+			v.CountBody(sd.walk, tmp)
+		}
+		fillSimple(c, ix.tot, s, ns)
+		c.AN -= tmp.AN
+		c.Missing -= tmp.Missing
+		c.AC[0] -= tmp.AC[0]
+		c.Het[0] -= tmp.Het[0]
+		c.HomAlt[0] -= tmp.HomAlt[0]
+	}
 }
 
 // counters returns cnt zeroed for n slots of the sample index's sums (or
