@@ -156,9 +156,6 @@ func sub(tx *bbolt.Tx, name []byte) (*bbolt.Bucket, error) {
 	return b, nil
 }
 
-// crc is the CRC-32C of b, as every sealed record uses.
-func crc(b []byte) uint32 { return sealed.CRC(b) }
-
 // sealJSON encodes v as JSON behind a CRC-32C of the JSON bytes.
 func sealJSON(v any) ([]byte, error) { return sealed.JSON(v) }
 
