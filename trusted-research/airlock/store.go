@@ -1,7 +1,6 @@
 package airlock
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
@@ -113,24 +112,9 @@ func New(db *bbolt.DB, o *Options) (*Store, error) {
 		return nil, err
 	}
 	err := db.Update(func(tx *bbolt.Tx) error {
-		top, err := tx.CreateBucketIfNotExists(bucketTop)
-		if err != nil {
-			return err
-		}
-		switch f := top.Get(keyFormat); {
-		case f == nil:
-			if err := top.Put(keyFormat, []byte(formatMagic)); err != nil {
-				return err
-			}
-		case !bytes.Equal(f, []byte(formatMagic)):
-			return fmt.Errorf("%w: unknown format %q, want %q", ErrCorrupt, f, formatMagic)
-		}
-		for _, n := range [][]byte{bucketRequests, bucketContents, bucketPeople, bucketProjects, bucketReleased, bucketSections} {
-			if _, err := top.CreateBucketIfNotExists(n); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := sealed.Top(tx, bucketTop, keyFormat, formatMagic, ErrCorrupt,
+			bucketRequests, bucketContents, bucketPeople, bucketProjects, bucketReleased, bucketSections)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("airlock: init: %w", err)

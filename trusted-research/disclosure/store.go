@@ -1,7 +1,6 @@
 package disclosure
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -117,19 +116,7 @@ func New(db *bbolt.DB, o *Options) (*Store, error) {
 		return nil, err
 	}
 	err := db.Update(func(tx *bbolt.Tx) error {
-		top, err := tx.CreateBucketIfNotExists(bucketTop)
-		if err != nil {
-			return err
-		}
-		switch f := top.Get(keyFormat); {
-		case f == nil:
-			if err := top.Put(keyFormat, []byte(formatMagic)); err != nil {
-				return err
-			}
-		case !bytes.Equal(f, []byte(formatMagic)):
-			return fmt.Errorf("%w: unknown format %q", ErrCorrupt, f)
-		}
-		_, err = top.CreateBucketIfNotExists(bucketProjects)
+		_, err := sealed.Top(tx, bucketTop, keyFormat, formatMagic, ErrCorrupt, bucketProjects)
 		return err
 	})
 	if err != nil {

@@ -1,7 +1,7 @@
 // Package sealed encodes the records the TRE keeps in its bbolt database
 // (disclosure's released person sets and settings, the airlock's requests)
 // behind a CRC-32C, so that a damaged record is an error, never a wrong
-// answer.
+// answer, and opens each package's versioned top-level bucket.
 package sealed
 
 import (
@@ -13,6 +13,7 @@ import (
 	"hash/crc32"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"go.etcd.io/bbolt"
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -72,4 +73,29 @@ func BitmapView(v []byte, corrupt error, what string) (*roaring.Bitmap, error) {
 		return nil, fmt.Errorf("%w: %s: %v", corrupt, what, err)
 	}
 	return b, nil
+}
+
+// Top returns the top-level bucket name of a package's records in tx,
+// creating it with the format's name and version (under key) when absent,
+// and refusing one of another format (an error wrapping corrupt); then
+// the sub-buckets subs, created when absent.
+func Top(tx *bbolt.Tx, name, key []byte, format string, corrupt error, subs ...[]byte) (*bbolt.Bucket, error) {
+	top, err := tx.CreateBucketIfNotExists(name)
+	if err != nil {
+		return nil, err
+	}
+	switch f := top.Get(key); {
+	case f == nil:
+		if err := top.Put(key, []byte(format)); err != nil {
+			return nil, err
+		}
+	case !bytes.Equal(f, []byte(format)):
+		return nil, fmt.Errorf("%w: unknown format %q, want %q", corrupt, f, format)
+	}
+	for _, n := range subs {
+		if _, err := top.CreateBucketIfNotExists(n); err != nil {
+			return nil, err
+		}
+	}
+	return top, nil
 }
