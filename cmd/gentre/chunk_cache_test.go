@@ -48,6 +48,20 @@ func TestChunkCacheSameAnswers(t *testing.T) {
 	big.SetChunkCache(1 << 30)
 	small := query.NewEngine(st, 2)
 	small.SetChunkCache(20 << 10) // a few chunks: evicts all the time
+	// Warming (what the gateway does when a release opens) reads every
+	// chunk into a cache large enough, and stops when a small one is full.
+	chunks := len(st.Manifest().Chunks)
+	if n, err := big.Warm(context.Background()); err != nil || n != chunks {
+		t.Fatalf("warming a 1 GiB cache: %d of %d chunks, %v", n, chunks, err)
+	}
+	if n, err := small.Warm(context.Background()); err != nil || n == 0 || n >= chunks {
+		t.Fatalf("warming a 20 KiB cache: %d of %d chunks, %v", n, chunks, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if n, err := query.NewEngine(st, 2).Warm(ctx); n != 0 || err != nil {
+		t.Fatalf("warming without a cache: %d chunks, %v", n, err)
+	}
 	for _, region := range []string{"chr3", "chr3:1000-5000", "3:9000-30000", "chr3"} {
 		want := run(plain, region)
 		if want == "" {

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"context"
 	"math/bits"
 	"sync"
 
@@ -20,6 +21,8 @@ type chunkCache struct {
 	used  int64
 	byKey map[string]*cachedChunk
 	order []string
+	// evicted counts dropped entries (Warm stops at the first).
+	evicted int64
 }
 
 // cachedChunk is a cached chunk and, built on first need, its sample
@@ -73,6 +76,7 @@ func (c *chunkCache) evict(room int64) {
 			c.used -= cc.bytes
 		}
 		delete(c.byKey, old)
+		c.evicted++
 	}
 }
 
@@ -257,4 +261,43 @@ func fillSimple(c *geno.Counts, cnt []int32, s int, size int) {
 	c.AC[0] = int64(k[2])
 	c.Het[0] = int64(k[3])
 	c.HomAlt[0] = int64(k[4])
+}
+
+// Warm reads the release's chunks into the cache, with their sample
+// indexes, in contig and position order until the cache's budget is used
+// or ctx is done, so that the first queries after a release opens do not
+// pay for decompression and indexing. It does nothing without a cache.
+// It returns the number of chunks warmed.
+func (e *Engine) Warm(ctx context.Context) (int, error) {
+	if e.chunks == nil {
+		return 0, nil
+	}
+	m := e.st.Manifest()
+	n := 0
+	for i := range m.Chunks {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		before := e.chunks.evictions()
+		_, cc, err := e.readChunk(&m.Chunks[i])
+		if err != nil {
+			return n, err
+		}
+		if cc == nil {
+			continue // larger than the whole budget
+		}
+		e.chunks.index(cc)
+		n++
+		if e.chunks.evictions() != before {
+			break // full: warming more would only push out what it warmed
+		}
+	}
+	return n, nil
+}
+
+// evictions returns how many entries the cache has dropped.
+func (c *chunkCache) evictions() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.evicted
 }

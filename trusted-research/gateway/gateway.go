@@ -14,6 +14,7 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -98,6 +99,9 @@ type Options struct {
 	// LockTimeout is how long Open waits for tre.db while another process
 	// holds it (default 2 s).
 	LockTimeout time.Duration
+	// NoWarm turns off filling a newly opened release's chunk cache in the
+	// background (tests that count reads).
+	NoWarm bool
 }
 
 // Gateway serves one store. Its methods are safe for concurrent use.
@@ -116,6 +120,10 @@ type Gateway struct {
 	rel   *release
 
 	grpcHTTP *grpc.Server // gRPC on the REST listener (ServeHTTP)
+
+	warmCtx    context.Context // canceled by Close: stops warming
+	warmCancel context.CancelFunc
+	warmWG     sync.WaitGroup
 
 	closeOnce sync.Once
 	closeErr  error
@@ -152,6 +160,7 @@ func Open(dir string, o *Options) (*Gateway, error) {
 		opts.Logf = func(string, ...any) {}
 	}
 	g := &Gateway{dir: dir, opts: opts}
+	g.warmCtx, g.warmCancel = context.WithCancel(context.Background())
 	if _, err := g.current(); err != nil {
 		return nil, err
 	}
@@ -211,6 +220,8 @@ func (g *Gateway) openAudit() error {
 // database. Stop serving first (Serve returns after a graceful shutdown).
 func (g *Gateway) Close() error {
 	g.closeOnce.Do(func() {
+		g.warmCancel()
+		g.warmWG.Wait()
 		var errs []error
 		if g.grpcHTTP != nil {
 			g.grpcHTTP.Stop()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/gentre/gentre/engine/query"
 	"github.com/gentre/gentre/engine/store"
@@ -63,6 +64,7 @@ func (g *Gateway) current() (*release, error) {
 		g.opts.Logf("data release %d opened (was %d)", id, g.rel.id)
 	}
 	g.rel = &release{id: id, name: strconv.FormatUint(id, 10), stamp: fi, eng: eng}
+	g.warm(eng, id)
 	return g.rel, nil
 }
 
@@ -91,4 +93,25 @@ func (g *Gateway) withRelease(ctx context.Context, c *call, fn func(r *release, 
 		}
 		return err
 	}
+}
+
+// warm fills a newly opened release's chunk cache in the background (one
+// goroutine, stopped by Close), so that its first queries do not pay for
+// decompression and indexing; requests meanwhile are answered as usual.
+func (g *Gateway) warm(e *query.Engine, id uint64) {
+	if g.opts.ChunkCache < 0 || g.opts.NoWarm {
+		return
+	}
+	g.warmWG.Add(1)
+	go func() {
+		defer g.warmWG.Done()
+		start := time.Now()
+		n, err := e.Warm(g.warmCtx)
+		switch {
+		case err != nil && !errors.Is(err, context.Canceled):
+			g.opts.Logf("data release %d: warming the chunk cache: %v", id, err)
+		case err == nil && n > 0:
+			g.opts.Logf("data release %d: %d chunks decoded and indexed in %s", id, n, time.Since(start).Round(time.Millisecond))
+		}
+	}()
 }
