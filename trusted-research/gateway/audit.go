@@ -141,3 +141,35 @@ func (g *Gateway) VerifyAudit(ctx context.Context, req *gentrev1.VerifyAuditRequ
 func problemText(p *audit.Problem) string {
 	return fmt.Sprintf("%s at byte %d (entry %d, checkpoint %d): %s", p.File, p.Offset, p.Entry, p.Checkpoint, p.Reason)
 }
+
+// GetAuditConsistency proves that the audit tree of old_size entries is a
+// prefix of the latest signed checkpoint's tree (RFC 6962 consistency),
+// so that a client holding an earlier checkpoint can check that the log
+// only grew.
+func (g *Gateway) GetAuditConsistency(ctx context.Context, req *gentrev1.GetAuditConsistencyRequest) (*gentrev1.AuditConsistency, error) {
+	return run(ctx, g, access.ActionAuditRead, "", "GET /v1/audit/consistency", func(c *call) (*gentrev1.AuditConsistency, error) {
+		old := req.GetOldSize()
+		c.request += fmt.Sprintf(" old_size=%d", old)
+		cp := g.log.Checkpoint()
+		if old < 0 || uint64(old) > cp.Size {
+			return nil, invalid("old_size: %d is outside 0..%d, the latest signed checkpoint's size", old, cp.Size)
+		}
+		oldRoot, err := g.log.RootAt(uint64(old))
+		if err != nil {
+			return nil, fmt.Errorf("gateway: audit root at %d: %w", old, err)
+		}
+		p, err := g.log.ConsistencyProof(uint64(old), cp.Size)
+		if err != nil {
+			return nil, fmt.Errorf("gateway: audit consistency %d..%d: %w", old, cp.Size, err)
+		}
+		resp := &gentrev1.AuditConsistency{
+			OldSize: old, OldRoot: hex.EncodeToString(oldRoot),
+			NewSize: int64(cp.Size), NewRoot: hex.EncodeToString(cp.Root[:]),
+			Checkpoint: checkpointText(cp),
+		}
+		for _, h := range p {
+			resp.Proof = append(resp.Proof, hex.EncodeToString(h))
+		}
+		return resp, nil
+	})
+}

@@ -44,6 +44,7 @@ var routes = []route{
 	{"ReviewAirlockRequest", "POST", "/v1/airlock/requests/r1:review", access.ActionAirlockReview, map[string]any{"decision": "approve"}, true},
 	{"GetAirlockContent", "GET", "/v1/airlock/requests/r1/content", access.ActionAirlockContent, nil, true},
 	{"ListAuditEntries", "GET", "/v1/audit/entries", access.ActionAuditRead, nil, true},
+	{"GetAuditConsistency", "GET", "/v1/audit/consistency?oldSize=0", access.ActionAuditRead, nil, true},
 	{"VerifyAudit", "POST", "/v1/audit:verify", access.ActionAuditVerify, map[string]any{}, true},
 	{"ListMyUses", "GET", "/v1/me/uses", access.ActionMeUses, nil, true},
 	{"CreateProject", "POST", "/v1/projects", access.ActionProjectsCreate, map[string]any{"name": "p2", "purpose": "research"}, true},

@@ -2961,6 +2961,140 @@ func (x *ListAuditEntriesResponse) GetCheckpoint() string {
 	return ""
 }
 
+type GetAuditConsistencyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The size of the earlier tree (a checkpoint the client kept).
+	OldSize       int64 `protobuf:"varint,1,opt,name=old_size,json=oldSize,proto3" json:"old_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAuditConsistencyRequest) Reset() {
+	*x = GetAuditConsistencyRequest{}
+	mi := &file_gentre_v1_gentre_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAuditConsistencyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAuditConsistencyRequest) ProtoMessage() {}
+
+func (x *GetAuditConsistencyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_gentre_v1_gentre_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAuditConsistencyRequest.ProtoReflect.Descriptor instead.
+func (*GetAuditConsistencyRequest) Descriptor() ([]byte, []int) {
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *GetAuditConsistencyRequest) GetOldSize() int64 {
+	if x != nil {
+		return x.OldSize
+	}
+	return 0
+}
+
+type AuditConsistency struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	OldSize int64                  `protobuf:"varint,1,opt,name=old_size,json=oldSize,proto3" json:"old_size,omitempty"`
+	// Merkle root of the first old_size entries, hex.
+	OldRoot string `protobuf:"bytes,2,opt,name=old_root,json=oldRoot,proto3" json:"old_root,omitempty"`
+	// The latest signed checkpoint's size and root, hex.
+	NewSize int64  `protobuf:"varint,3,opt,name=new_size,json=newSize,proto3" json:"new_size,omitempty"`
+	NewRoot string `protobuf:"bytes,4,opt,name=new_root,json=newRoot,proto3" json:"new_root,omitempty"`
+	// RFC 6962 consistency proof from old_size to new_size (hex node
+	// hashes).
+	Proof []string `protobuf:"bytes,5,rep,name=proof,proto3" json:"proof,omitempty"`
+	// The latest signed checkpoint, in its text form (as ListAuditEntries).
+	Checkpoint    string `protobuf:"bytes,6,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditConsistency) Reset() {
+	*x = AuditConsistency{}
+	mi := &file_gentre_v1_gentre_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditConsistency) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditConsistency) ProtoMessage() {}
+
+func (x *AuditConsistency) ProtoReflect() protoreflect.Message {
+	mi := &file_gentre_v1_gentre_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditConsistency.ProtoReflect.Descriptor instead.
+func (*AuditConsistency) Descriptor() ([]byte, []int) {
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *AuditConsistency) GetOldSize() int64 {
+	if x != nil {
+		return x.OldSize
+	}
+	return 0
+}
+
+func (x *AuditConsistency) GetOldRoot() string {
+	if x != nil {
+		return x.OldRoot
+	}
+	return ""
+}
+
+func (x *AuditConsistency) GetNewSize() int64 {
+	if x != nil {
+		return x.NewSize
+	}
+	return 0
+}
+
+func (x *AuditConsistency) GetNewRoot() string {
+	if x != nil {
+		return x.NewRoot
+	}
+	return ""
+}
+
+func (x *AuditConsistency) GetProof() []string {
+	if x != nil {
+		return x.Proof
+	}
+	return nil
+}
+
+func (x *AuditConsistency) GetCheckpoint() string {
+	if x != nil {
+		return x.Checkpoint
+	}
+	return ""
+}
+
 type VerifyAuditRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -2969,7 +3103,7 @@ type VerifyAuditRequest struct {
 
 func (x *VerifyAuditRequest) Reset() {
 	*x = VerifyAuditRequest{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[39]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2981,7 +3115,7 @@ func (x *VerifyAuditRequest) String() string {
 func (*VerifyAuditRequest) ProtoMessage() {}
 
 func (x *VerifyAuditRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[39]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2994,7 +3128,7 @@ func (x *VerifyAuditRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditRequest.ProtoReflect.Descriptor instead.
 func (*VerifyAuditRequest) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{39}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{41}
 }
 
 type VerifyAuditResponse struct {
@@ -3009,7 +3143,7 @@ type VerifyAuditResponse struct {
 
 func (x *VerifyAuditResponse) Reset() {
 	*x = VerifyAuditResponse{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[40]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3021,7 +3155,7 @@ func (x *VerifyAuditResponse) String() string {
 func (*VerifyAuditResponse) ProtoMessage() {}
 
 func (x *VerifyAuditResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[40]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3034,7 +3168,7 @@ func (x *VerifyAuditResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyAuditResponse.ProtoReflect.Descriptor instead.
 func (*VerifyAuditResponse) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{40}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *VerifyAuditResponse) GetIntact() bool {
@@ -3066,7 +3200,7 @@ type ListMyUsesRequest struct {
 
 func (x *ListMyUsesRequest) Reset() {
 	*x = ListMyUsesRequest{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[41]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3078,7 +3212,7 @@ func (x *ListMyUsesRequest) String() string {
 func (*ListMyUsesRequest) ProtoMessage() {}
 
 func (x *ListMyUsesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[41]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3091,7 +3225,7 @@ func (x *ListMyUsesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyUsesRequest.ProtoReflect.Descriptor instead.
 func (*ListMyUsesRequest) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{41}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{43}
 }
 
 type MyUse struct {
@@ -3110,7 +3244,7 @@ type MyUse struct {
 
 func (x *MyUse) Reset() {
 	*x = MyUse{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[42]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3122,7 +3256,7 @@ func (x *MyUse) String() string {
 func (*MyUse) ProtoMessage() {}
 
 func (x *MyUse) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[42]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3135,7 +3269,7 @@ func (x *MyUse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MyUse.ProtoReflect.Descriptor instead.
 func (*MyUse) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{42}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *MyUse) GetTime() *timestamppb.Timestamp {
@@ -3182,7 +3316,7 @@ type ListMyUsesResponse struct {
 
 func (x *ListMyUsesResponse) Reset() {
 	*x = ListMyUsesResponse{}
-	mi := &file_gentre_v1_gentre_proto_msgTypes[43]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3194,7 +3328,7 @@ func (x *ListMyUsesResponse) String() string {
 func (*ListMyUsesResponse) ProtoMessage() {}
 
 func (x *ListMyUsesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_gentre_v1_gentre_proto_msgTypes[43]
+	mi := &file_gentre_v1_gentre_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3207,7 +3341,7 @@ func (x *ListMyUsesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMyUsesResponse.ProtoReflect.Descriptor instead.
 func (*ListMyUsesResponse) Descriptor() ([]byte, []int) {
-	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{43}
+	return file_gentre_v1_gentre_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ListMyUsesResponse) GetUses() []*MyUse {
@@ -3489,6 +3623,17 @@ const file_gentre_v1_gentre_proto_rawDesc = "" +
 	"\x04root\x18\x03 \x01(\tR\x04root\x12\x1e\n" +
 	"\n" +
 	"checkpoint\x18\x04 \x01(\tR\n" +
+	"checkpoint\"7\n" +
+	"\x1aGetAuditConsistencyRequest\x12\x19\n" +
+	"\bold_size\x18\x01 \x01(\x03R\aoldSize\"\xb4\x01\n" +
+	"\x10AuditConsistency\x12\x19\n" +
+	"\bold_size\x18\x01 \x01(\x03R\aoldSize\x12\x19\n" +
+	"\bold_root\x18\x02 \x01(\tR\aoldRoot\x12\x19\n" +
+	"\bnew_size\x18\x03 \x01(\x03R\anewSize\x12\x19\n" +
+	"\bnew_root\x18\x04 \x01(\tR\anewRoot\x12\x14\n" +
+	"\x05proof\x18\x05 \x03(\tR\x05proof\x12\x1e\n" +
+	"\n" +
+	"checkpoint\x18\x06 \x01(\tR\n" +
 	"checkpoint\"\x14\n" +
 	"\x12VerifyAuditRequest\"a\n" +
 	"\x13VerifyAuditResponse\x12\x16\n" +
@@ -3508,7 +3653,7 @@ const file_gentre_v1_gentre_proto_rawDesc = "" +
 	"\x19AIRLOCK_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15AIRLOCK_STATE_PENDING\x10\x01\x12\x1a\n" +
 	"\x16AIRLOCK_STATE_APPROVED\x10\x02\x12\x1a\n" +
-	"\x16AIRLOCK_STATE_REJECTED\x10\x032\xae\x0f\n" +
+	"\x16AIRLOCK_STATE_REJECTED\x10\x032\xa8\x10\n" +
 	"\x06Gentre\x12j\n" +
 	"\vCountCohort\x12\x1d.gentre.v1.CountCohortRequest\x1a\x1e.gentre.v1.CountCohortResponse\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/cohorts:count\x12L\n" +
 	"\x04Freq\x12\x16.gentre.v1.FreqRequest\x1a\x17.gentre.v1.FreqResponse\"\x13\x82\xd3\xe4\x93\x02\r:\x01*\"\b/v1/freq\x12\\\n" +
@@ -3528,7 +3673,8 @@ const file_gentre_v1_gentre_proto_rawDesc = "" +
 	"\x13ListAirlockRequests\x12%.gentre.v1.ListAirlockRequestsRequest\x1a&.gentre.v1.ListAirlockRequestsResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/airlock/requests\x12\x86\x01\n" +
 	"\x14ReviewAirlockRequest\x12&.gentre.v1.ReviewAirlockRequestRequest\x1a\x19.gentre.v1.AirlockRequest\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/airlock/requests/{id}:review\x12~\n" +
 	"\x11GetAirlockContent\x12#.gentre.v1.GetAirlockContentRequest\x1a\x19.gentre.v1.AirlockContent\")\x82\xd3\xe4\x93\x02#\x12!/v1/airlock/requests/{id}/content\x12v\n" +
-	"\x10ListAuditEntries\x12\".gentre.v1.ListAuditEntriesRequest\x1a#.gentre.v1.ListAuditEntriesResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/audit/entries\x12i\n" +
+	"\x10ListAuditEntries\x12\".gentre.v1.ListAuditEntriesRequest\x1a#.gentre.v1.ListAuditEntriesResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/audit/entries\x12x\n" +
+	"\x13GetAuditConsistency\x12%.gentre.v1.GetAuditConsistencyRequest\x1a\x1b.gentre.v1.AuditConsistency\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/audit/consistency\x12i\n" +
 	"\vVerifyAudit\x12\x1d.gentre.v1.VerifyAuditRequest\x1a\x1e.gentre.v1.VerifyAuditResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/audit:verify\x12^\n" +
 	"\n" +
 	"ListMyUses\x12\x1c.gentre.v1.ListMyUsesRequest\x1a\x1d.gentre.v1.ListMyUsesResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/me/usesB\xf8\x06\x92A\xb2\x06\x12\xe3\x03\n" +
@@ -3556,7 +3702,7 @@ func file_gentre_v1_gentre_proto_rawDescGZIP() []byte {
 }
 
 var file_gentre_v1_gentre_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_gentre_v1_gentre_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
+var file_gentre_v1_gentre_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
 var file_gentre_v1_gentre_proto_goTypes = []any{
 	(AirlockState)(0),                   // 0: gentre.v1.AirlockState
 	(*CountCohortRequest)(nil),          // 1: gentre.v1.CountCohortRequest
@@ -3598,12 +3744,14 @@ var file_gentre_v1_gentre_proto_goTypes = []any{
 	(*AuditEntry)(nil),                  // 37: gentre.v1.AuditEntry
 	(*ListAuditEntriesRequest)(nil),     // 38: gentre.v1.ListAuditEntriesRequest
 	(*ListAuditEntriesResponse)(nil),    // 39: gentre.v1.ListAuditEntriesResponse
-	(*VerifyAuditRequest)(nil),          // 40: gentre.v1.VerifyAuditRequest
-	(*VerifyAuditResponse)(nil),         // 41: gentre.v1.VerifyAuditResponse
-	(*ListMyUsesRequest)(nil),           // 42: gentre.v1.ListMyUsesRequest
-	(*MyUse)(nil),                       // 43: gentre.v1.MyUse
-	(*ListMyUsesResponse)(nil),          // 44: gentre.v1.ListMyUsesResponse
-	(*timestamppb.Timestamp)(nil),       // 45: google.protobuf.Timestamp
+	(*GetAuditConsistencyRequest)(nil),  // 40: gentre.v1.GetAuditConsistencyRequest
+	(*AuditConsistency)(nil),            // 41: gentre.v1.AuditConsistency
+	(*VerifyAuditRequest)(nil),          // 42: gentre.v1.VerifyAuditRequest
+	(*VerifyAuditResponse)(nil),         // 43: gentre.v1.VerifyAuditResponse
+	(*ListMyUsesRequest)(nil),           // 44: gentre.v1.ListMyUsesRequest
+	(*MyUse)(nil),                       // 45: gentre.v1.MyUse
+	(*ListMyUsesResponse)(nil),          // 46: gentre.v1.ListMyUsesResponse
+	(*timestamppb.Timestamp)(nil),       // 47: google.protobuf.Timestamp
 }
 var file_gentre_v1_gentre_proto_depIdxs = []int32{
 	3,  // 0: gentre.v1.CountCohortResponse.groups:type_name -> gentre.v1.CountGroup
@@ -3612,27 +3760,27 @@ var file_gentre_v1_gentre_proto_depIdxs = []int32{
 	4,  // 3: gentre.v1.FreqResponse.disclosure:type_name -> gentre.v1.DisclosureInfo
 	7,  // 4: gentre.v1.FreqRow.vs:type_name -> gentre.v1.AlleleCounts
 	13, // 5: gentre.v1.ListProjectsResponse.projects:type_name -> gentre.v1.Project
-	45, // 6: gentre.v1.Project.created:type_name -> google.protobuf.Timestamp
-	45, // 7: gentre.v1.Project.end:type_name -> google.protobuf.Timestamp
+	47, // 6: gentre.v1.Project.created:type_name -> google.protobuf.Timestamp
+	47, // 7: gentre.v1.Project.end:type_name -> google.protobuf.Timestamp
 	4,  // 8: gentre.v1.Project.disclosure:type_name -> gentre.v1.DisclosureInfo
 	18, // 9: gentre.v1.BeaconResponse.meta:type_name -> gentre.v1.BeaconMeta
 	19, // 10: gentre.v1.BeaconResponse.response_summary:type_name -> gentre.v1.BeaconResponseSummary
 	20, // 11: gentre.v1.BeaconResponse.variants:type_name -> gentre.v1.BeaconVariant
-	45, // 12: gentre.v1.CreateProjectRequest.end:type_name -> google.protobuf.Timestamp
-	45, // 13: gentre.v1.CreateTokenRequest.expires:type_name -> google.protobuf.Timestamp
+	47, // 12: gentre.v1.CreateProjectRequest.end:type_name -> google.protobuf.Timestamp
+	47, // 13: gentre.v1.CreateTokenRequest.expires:type_name -> google.protobuf.Timestamp
 	24, // 14: gentre.v1.CreateTokenResponse.info:type_name -> gentre.v1.TokenInfo
-	45, // 15: gentre.v1.TokenInfo.created:type_name -> google.protobuf.Timestamp
-	45, // 16: gentre.v1.TokenInfo.expires:type_name -> google.protobuf.Timestamp
+	47, // 15: gentre.v1.TokenInfo.created:type_name -> google.protobuf.Timestamp
+	47, // 16: gentre.v1.TokenInfo.expires:type_name -> google.protobuf.Timestamp
 	24, // 17: gentre.v1.ListTokensResponse.tokens:type_name -> gentre.v1.TokenInfo
 	0,  // 18: gentre.v1.AirlockRequest.state:type_name -> gentre.v1.AirlockState
-	45, // 19: gentre.v1.AirlockRequest.created:type_name -> google.protobuf.Timestamp
+	47, // 19: gentre.v1.AirlockRequest.created:type_name -> google.protobuf.Timestamp
 	29, // 20: gentre.v1.AirlockRequest.reviews:type_name -> gentre.v1.AirlockReview
-	45, // 21: gentre.v1.AirlockReview.time:type_name -> google.protobuf.Timestamp
+	47, // 21: gentre.v1.AirlockReview.time:type_name -> google.protobuf.Timestamp
 	28, // 22: gentre.v1.ListAirlockRequestsResponse.requests:type_name -> gentre.v1.AirlockRequest
-	45, // 23: gentre.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
+	47, // 23: gentre.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
 	37, // 24: gentre.v1.ListAuditEntriesResponse.entries:type_name -> gentre.v1.AuditEntry
-	45, // 25: gentre.v1.MyUse.time:type_name -> google.protobuf.Timestamp
-	43, // 26: gentre.v1.ListMyUsesResponse.uses:type_name -> gentre.v1.MyUse
+	47, // 25: gentre.v1.MyUse.time:type_name -> google.protobuf.Timestamp
+	45, // 26: gentre.v1.ListMyUsesResponse.uses:type_name -> gentre.v1.MyUse
 	1,  // 27: gentre.v1.Gentre.CountCohort:input_type -> gentre.v1.CountCohortRequest
 	5,  // 28: gentre.v1.Gentre.Freq:input_type -> gentre.v1.FreqRequest
 	9,  // 29: gentre.v1.Gentre.Carriers:input_type -> gentre.v1.CarriersRequest
@@ -3649,28 +3797,30 @@ var file_gentre_v1_gentre_proto_depIdxs = []int32{
 	34, // 40: gentre.v1.Gentre.ReviewAirlockRequest:input_type -> gentre.v1.ReviewAirlockRequestRequest
 	35, // 41: gentre.v1.Gentre.GetAirlockContent:input_type -> gentre.v1.GetAirlockContentRequest
 	38, // 42: gentre.v1.Gentre.ListAuditEntries:input_type -> gentre.v1.ListAuditEntriesRequest
-	40, // 43: gentre.v1.Gentre.VerifyAudit:input_type -> gentre.v1.VerifyAuditRequest
-	42, // 44: gentre.v1.Gentre.ListMyUses:input_type -> gentre.v1.ListMyUsesRequest
-	2,  // 45: gentre.v1.Gentre.CountCohort:output_type -> gentre.v1.CountCohortResponse
-	6,  // 46: gentre.v1.Gentre.Freq:output_type -> gentre.v1.FreqResponse
-	10, // 47: gentre.v1.Gentre.Carriers:output_type -> gentre.v1.CarriersResponse
-	12, // 48: gentre.v1.Gentre.ListProjects:output_type -> gentre.v1.ListProjectsResponse
-	15, // 49: gentre.v1.Gentre.Coverage:output_type -> gentre.v1.CoverageResponse
-	17, // 50: gentre.v1.Gentre.Beacon:output_type -> gentre.v1.BeaconResponse
-	13, // 51: gentre.v1.Gentre.CreateProject:output_type -> gentre.v1.Project
-	23, // 52: gentre.v1.Gentre.CreateToken:output_type -> gentre.v1.CreateTokenResponse
-	26, // 53: gentre.v1.Gentre.ListTokens:output_type -> gentre.v1.ListTokensResponse
-	24, // 54: gentre.v1.Gentre.RevokeToken:output_type -> gentre.v1.TokenInfo
-	28, // 55: gentre.v1.Gentre.CreateAirlockRequest:output_type -> gentre.v1.AirlockRequest
-	28, // 56: gentre.v1.Gentre.GetAirlockRequest:output_type -> gentre.v1.AirlockRequest
-	33, // 57: gentre.v1.Gentre.ListAirlockRequests:output_type -> gentre.v1.ListAirlockRequestsResponse
-	28, // 58: gentre.v1.Gentre.ReviewAirlockRequest:output_type -> gentre.v1.AirlockRequest
-	36, // 59: gentre.v1.Gentre.GetAirlockContent:output_type -> gentre.v1.AirlockContent
-	39, // 60: gentre.v1.Gentre.ListAuditEntries:output_type -> gentre.v1.ListAuditEntriesResponse
-	41, // 61: gentre.v1.Gentre.VerifyAudit:output_type -> gentre.v1.VerifyAuditResponse
-	44, // 62: gentre.v1.Gentre.ListMyUses:output_type -> gentre.v1.ListMyUsesResponse
-	45, // [45:63] is the sub-list for method output_type
-	27, // [27:45] is the sub-list for method input_type
+	40, // 43: gentre.v1.Gentre.GetAuditConsistency:input_type -> gentre.v1.GetAuditConsistencyRequest
+	42, // 44: gentre.v1.Gentre.VerifyAudit:input_type -> gentre.v1.VerifyAuditRequest
+	44, // 45: gentre.v1.Gentre.ListMyUses:input_type -> gentre.v1.ListMyUsesRequest
+	2,  // 46: gentre.v1.Gentre.CountCohort:output_type -> gentre.v1.CountCohortResponse
+	6,  // 47: gentre.v1.Gentre.Freq:output_type -> gentre.v1.FreqResponse
+	10, // 48: gentre.v1.Gentre.Carriers:output_type -> gentre.v1.CarriersResponse
+	12, // 49: gentre.v1.Gentre.ListProjects:output_type -> gentre.v1.ListProjectsResponse
+	15, // 50: gentre.v1.Gentre.Coverage:output_type -> gentre.v1.CoverageResponse
+	17, // 51: gentre.v1.Gentre.Beacon:output_type -> gentre.v1.BeaconResponse
+	13, // 52: gentre.v1.Gentre.CreateProject:output_type -> gentre.v1.Project
+	23, // 53: gentre.v1.Gentre.CreateToken:output_type -> gentre.v1.CreateTokenResponse
+	26, // 54: gentre.v1.Gentre.ListTokens:output_type -> gentre.v1.ListTokensResponse
+	24, // 55: gentre.v1.Gentre.RevokeToken:output_type -> gentre.v1.TokenInfo
+	28, // 56: gentre.v1.Gentre.CreateAirlockRequest:output_type -> gentre.v1.AirlockRequest
+	28, // 57: gentre.v1.Gentre.GetAirlockRequest:output_type -> gentre.v1.AirlockRequest
+	33, // 58: gentre.v1.Gentre.ListAirlockRequests:output_type -> gentre.v1.ListAirlockRequestsResponse
+	28, // 59: gentre.v1.Gentre.ReviewAirlockRequest:output_type -> gentre.v1.AirlockRequest
+	36, // 60: gentre.v1.Gentre.GetAirlockContent:output_type -> gentre.v1.AirlockContent
+	39, // 61: gentre.v1.Gentre.ListAuditEntries:output_type -> gentre.v1.ListAuditEntriesResponse
+	41, // 62: gentre.v1.Gentre.GetAuditConsistency:output_type -> gentre.v1.AuditConsistency
+	43, // 63: gentre.v1.Gentre.VerifyAudit:output_type -> gentre.v1.VerifyAuditResponse
+	46, // 64: gentre.v1.Gentre.ListMyUses:output_type -> gentre.v1.ListMyUsesResponse
+	46, // [46:65] is the sub-list for method output_type
+	27, // [27:46] is the sub-list for method input_type
 	27, // [27:27] is the sub-list for extension type_name
 	27, // [27:27] is the sub-list for extension extendee
 	0,  // [0:27] is the sub-list for field type_name
@@ -3694,7 +3844,7 @@ func file_gentre_v1_gentre_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_gentre_v1_gentre_proto_rawDesc), len(file_gentre_v1_gentre_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   44,
+			NumMessages:   46,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -43,6 +43,7 @@ const (
 	Gentre_ReviewAirlockRequest_FullMethodName = "/gentre.v1.Gentre/ReviewAirlockRequest"
 	Gentre_GetAirlockContent_FullMethodName    = "/gentre.v1.Gentre/GetAirlockContent"
 	Gentre_ListAuditEntries_FullMethodName     = "/gentre.v1.Gentre/ListAuditEntries"
+	Gentre_GetAuditConsistency_FullMethodName  = "/gentre.v1.Gentre/GetAuditConsistency"
 	Gentre_VerifyAudit_FullMethodName          = "/gentre.v1.Gentre/VerifyAudit"
 	Gentre_ListMyUses_FullMethodName           = "/gentre.v1.Gentre/ListMyUses"
 )
@@ -109,6 +110,11 @@ type GentreClient interface {
 	// Audit log entries, with inclusion proofs on request (action
 	// audit.read).
 	ListAuditEntries(ctx context.Context, in *ListAuditEntriesRequest, opts ...grpc.CallOption) (*ListAuditEntriesResponse, error)
+	// An RFC 6962 consistency proof that the audit tree of old_size entries
+	// is a prefix of the latest signed checkpoint's tree: an oversight body
+	// that kept an earlier checkpoint checks that nothing was removed or
+	// rewritten since (action audit.read).
+	GetAuditConsistency(ctx context.Context, in *GetAuditConsistencyRequest, opts ...grpc.CallOption) (*AuditConsistency, error)
 	// Verifies the whole audit log, every byte of every entry and the signed
 	// checkpoint chain (action audit.verify).
 	VerifyAudit(ctx context.Context, in *VerifyAuditRequest, opts ...grpc.CallOption) (*VerifyAuditResponse, error)
@@ -284,6 +290,16 @@ func (c *gentreClient) ListAuditEntries(ctx context.Context, in *ListAuditEntrie
 	return out, nil
 }
 
+func (c *gentreClient) GetAuditConsistency(ctx context.Context, in *GetAuditConsistencyRequest, opts ...grpc.CallOption) (*AuditConsistency, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AuditConsistency)
+	err := c.cc.Invoke(ctx, Gentre_GetAuditConsistency_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *gentreClient) VerifyAudit(ctx context.Context, in *VerifyAuditRequest, opts ...grpc.CallOption) (*VerifyAuditResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(VerifyAuditResponse)
@@ -366,6 +382,11 @@ type GentreServer interface {
 	// Audit log entries, with inclusion proofs on request (action
 	// audit.read).
 	ListAuditEntries(context.Context, *ListAuditEntriesRequest) (*ListAuditEntriesResponse, error)
+	// An RFC 6962 consistency proof that the audit tree of old_size entries
+	// is a prefix of the latest signed checkpoint's tree: an oversight body
+	// that kept an earlier checkpoint checks that nothing was removed or
+	// rewritten since (action audit.read).
+	GetAuditConsistency(context.Context, *GetAuditConsistencyRequest) (*AuditConsistency, error)
 	// Verifies the whole audit log, every byte of every entry and the signed
 	// checkpoint chain (action audit.verify).
 	VerifyAudit(context.Context, *VerifyAuditRequest) (*VerifyAuditResponse, error)
@@ -428,6 +449,9 @@ func (UnimplementedGentreServer) GetAirlockContent(context.Context, *GetAirlockC
 }
 func (UnimplementedGentreServer) ListAuditEntries(context.Context, *ListAuditEntriesRequest) (*ListAuditEntriesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAuditEntries not implemented")
+}
+func (UnimplementedGentreServer) GetAuditConsistency(context.Context, *GetAuditConsistencyRequest) (*AuditConsistency, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAuditConsistency not implemented")
 }
 func (UnimplementedGentreServer) VerifyAudit(context.Context, *VerifyAuditRequest) (*VerifyAuditResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method VerifyAudit not implemented")
@@ -744,6 +768,24 @@ func _Gentre_ListAuditEntries_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Gentre_GetAuditConsistency_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAuditConsistencyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GentreServer).GetAuditConsistency(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Gentre_GetAuditConsistency_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GentreServer).GetAuditConsistency(ctx, req.(*GetAuditConsistencyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _Gentre_VerifyAudit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(VerifyAuditRequest)
 	if err := dec(in); err != nil {
@@ -850,6 +892,10 @@ var Gentre_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListAuditEntries",
 			Handler:    _Gentre_ListAuditEntries_Handler,
+		},
+		{
+			MethodName: "GetAuditConsistency",
+			Handler:    _Gentre_GetAuditConsistency_Handler,
 		},
 		{
 			MethodName: "VerifyAudit",
