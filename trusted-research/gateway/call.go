@@ -50,9 +50,21 @@ const anonymous = "anonymous"
 func run[T proto.Message](ctx context.Context, g *Gateway, action access.Action, project, route string, fn func(c *call) (T, error)) (T, error) {
 	var zero T
 	c := &call{action: action, request: route}
+	addr := clientAddr(ctx)
+	if blocked, first := g.authLimit.blocked(addr); blocked {
+		// Only the window's first refusal is audited: a client without a
+		// token must not be able to make the gateway write at will.
+		if first {
+			if aerr := g.record(c, "denied: too many failed authentications", nil); aerr != nil {
+				return zero, aerr
+			}
+		}
+		return zero, status.Error(codes.ResourceExhausted, "too many failed authentications from this address: wait a minute")
+	}
 	p, err := g.authenticate(ctx)
 	if err != nil {
 		if errors.Is(err, access.ErrUnauthenticated) {
+			g.authLimit.fail(addr)
 			if aerr := g.record(c, "denied: unauthenticated", nil); aerr != nil {
 				return zero, aerr
 			}

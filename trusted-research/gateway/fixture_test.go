@@ -310,10 +310,11 @@ func startServer(t testing.TB, so serverOpts) *server {
 	}
 	var logMu sync.Mutex
 	opts := &Options{
-		Key:        key,
-		AsOf:       fixtureAsOf,
-		Disclosure: disclosure.Options{Rand: rand.NewPCG(1, 2)},
-		Audit:      audit.Options{NoSync: true},
+		Key:             key,
+		AsOf:            fixtureAsOf,
+		MaxAuthFailures: -1, // TestUnauthenticated makes hundreds; TestAuthRateLimit sets its own
+		Disclosure:      disclosure.Options{Rand: rand.NewPCG(1, 2)},
+		Audit:           audit.Options{NoSync: true},
 		Logf: func(format string, args ...any) {
 			logMu.Lock()
 			defer logMu.Unlock()

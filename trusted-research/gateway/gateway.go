@@ -102,6 +102,13 @@ type Options struct {
 	// NoWarm turns off filling a newly opened release's chunk cache in the
 	// background (tests that count reads).
 	NoWarm bool
+	// MaxAuthFailures is how many failed authentications one client
+	// address may make a minute; beyond, its requests get 429 until the
+	// minute is over (default DefaultMaxAuthFailures; negative: no limit).
+	MaxAuthFailures int
+	// Now is the clock of the authentication limit (tests); default
+	// time.Now.
+	Now func() time.Time
 }
 
 // Gateway serves one store. Its methods are safe for concurrent use.
@@ -120,6 +127,8 @@ type Gateway struct {
 	rel   *release
 
 	grpcHTTP *grpc.Server // gRPC on the REST listener (ServeHTTP)
+
+	authLimit *authLimiter
 
 	warmCtx    context.Context // canceled by Close: stops warming
 	warmCancel context.CancelFunc
@@ -159,7 +168,10 @@ func Open(dir string, o *Options) (*Gateway, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...any) {}
 	}
-	g := &Gateway{dir: dir, opts: opts}
+	if opts.MaxAuthFailures == 0 {
+		opts.MaxAuthFailures = DefaultMaxAuthFailures
+	}
+	g := &Gateway{dir: dir, opts: opts, authLimit: newAuthLimiter(opts.MaxAuthFailures, opts.Now)}
 	g.warmCtx, g.warmCancel = context.WithCancel(context.Background())
 	if _, err := g.current(); err != nil {
 		return nil, err
