@@ -493,22 +493,13 @@ func runCohortMode(cfg *cohortConfig, root string, built bool, out, name, cmdlin
 	if name == "" {
 		name = "query-" + rep.Date.Format("2006-01-02")
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	rep.PNG = name + ".png" // the markdown links the plot, written first
+	paths, err := writeResults(out, name, "query", rep.Date,
+		resultFile{".png", rep.writePlot}, resultFile{".md", rep.writeMarkdown}, resultFile{".tsv", rep.writeTSV})
+	if err != nil {
 		return err
 	}
-	png := filepath.Join(out, name+".png")
-	if err := writeFile(png, rep.writePlot); err != nil {
-		return err
-	}
-	rep.PNG = name + ".png"
-	md, tsv := filepath.Join(out, name+".md"), filepath.Join(out, name+".tsv")
-	if err := writeFile(md, rep.writeMarkdown); err != nil {
-		return err
-	}
-	if err := writeFile(tsv, rep.writeTSV); err != nil {
-		return err
-	}
-	cfg.Log("wrote %s, %s and %s", md, tsv, png)
+	cfg.Log("wrote %s, %s and %s", paths[1], paths[2], paths[0])
 	if rep.failed() {
 		for _, s := range rep.Sizes {
 			for _, c := range s.Checks {

@@ -119,20 +119,12 @@ func runGatewayMode(cfg *gatewayConfig, root string, built bool, out, name, cmdl
 		rep.Sizes = append(rep.Sizes, r)
 	}
 	rep.LoadEnd = loadAvg()
-	if name == "" {
-		name = "gateway-" + rep.Date.Format("2006-01-02")
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	paths, err := writeResults(out, name, "gateway", rep.Date, resultFile{".md", rep.writeMarkdown}, resultFile{".tsv", rep.writeTSV})
+	if err != nil {
 		return err
 	}
-	md, tsv := filepath.Join(out, name+".md"), filepath.Join(out, name+".tsv")
-	if err := writeFile(md, rep.writeMarkdown); err != nil {
-		return err
-	}
-	if err := writeFile(tsv, rep.writeTSV); err != nil {
-		return err
-	}
-	cfg.Log("wrote %s and %s", md, tsv)
+	md := paths[0]
+	cfg.Log("wrote %s and %s", md, paths[1])
 	if rep.failed() {
 		return errors.New("the load test had errors, failed checks or an audit log that does not verify: see " + md)
 	}

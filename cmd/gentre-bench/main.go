@@ -226,6 +226,32 @@ func moduleRoot() (string, error) {
 }
 
 // writeFile writes through fn to a temporary file renamed into place.
+// resultFile is one file of a results set: its extension and writer.
+type resultFile struct {
+	ext   string
+	write func(io.Writer) error
+}
+
+// writeResults writes out/NAME.EXT for each file, in order, creating out;
+// NAME defaults to PREFIX-YYYY-MM-DD of date. It returns the paths.
+func writeResults(out, name, prefix string, date time.Time, files ...resultFile) ([]string, error) {
+	if name == "" {
+		name = prefix + "-" + date.Format("2006-01-02")
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, f := range files {
+		p := filepath.Join(out, name+f.ext)
+		if err := writeFile(p, f.write); err != nil {
+			return nil, err
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}
+
 func writeFile(path string, fn func(io.Writer) error) error {
 	f, err := os.Create(path + ".tmp")
 	if err != nil {
