@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // machine describes where the benchmark ran.
@@ -144,4 +145,20 @@ func loadAvg() string {
 		return "unknown"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// metaRows emits the rows every results table starts with: when, on what
+// machine, under what load, and which versions of the tools.
+func metaRows(row func(tool, metric string, value any), date time.Time, m machine, loadEnd string, v versions) {
+	row("", "date", date.Format(time.RFC3339))
+	row("", "cpu", m.CPU)
+	row("", "cores", m.Cores)
+	row("", "mem_bytes", m.MemBytes)
+	row("", "loadavg_start", m.Load)
+	row("", "loadavg_end", loadEnd)
+	row("gentre", "version", v.Gentre)
+	row("bcftools", "version", v.Bcftools)
+	row("plink2", "version", v.Plink2)
+	row("go", "version", v.Go)
+	row("scrm", "version", v.Scrm)
 }
