@@ -132,6 +132,7 @@ type Gateway struct {
 
 	warmCtx    context.Context // canceled by Close: stops warming
 	warmCancel context.CancelFunc
+	warmStop   context.CancelFunc // stops the current release's warming (relMu)
 	warmWG     sync.WaitGroup
 
 	closeOnce sync.Once

@@ -96,17 +96,25 @@ func (g *Gateway) withRelease(ctx context.Context, c *call, fn func(r *release, 
 }
 
 // warm fills a newly opened release's chunk cache in the background (one
-// goroutine, stopped by Close), so that its first queries do not pay for
-// decompression and indexing; requests meanwhile are answered as usual.
+// goroutine, stopped by Close or when a newer release replaces this one),
+// so that its first queries do not pay for decompression and indexing;
+// requests meanwhile are answered as usual. g.relMu held.
 func (g *Gateway) warm(e *query.Engine, id uint64) {
+	if g.warmStop != nil {
+		g.warmStop() // the release it was warming is no longer current
+		g.warmStop = nil
+	}
 	if g.opts.ChunkCache < 0 || g.opts.NoWarm {
 		return
 	}
+	ctx, stop := context.WithCancel(g.warmCtx)
+	g.warmStop = stop
 	g.warmWG.Add(1)
 	go func() {
 		defer g.warmWG.Done()
+		defer stop()
 		start := time.Now()
-		n, err := e.Warm(g.warmCtx)
+		n, err := e.Warm(ctx)
 		switch {
 		case err != nil && !errors.Is(err, context.Canceled):
 			g.opts.Logf("data release %d: warming the chunk cache: %v", id, err)
