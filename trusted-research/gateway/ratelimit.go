@@ -90,21 +90,23 @@ func (l *authLimiter) fail(addr string) {
 	l.window(addr).failures++
 }
 
-// clientAddr is the request's client IP: the gRPC peer, or for REST the
-// address grpc-gateway appends to X-Forwarded-For (the last one: a client
-// can send the header, but not change what the gateway appends).
+// clientAddr is the request's client IP: the gRPC peer, or for REST
+// (grpc-gateway calls in process, without a peer) the address grpc-gateway
+// appends to X-Forwarded-For (the last one: a client can send the header,
+// but not change what the gateway appends). The peer comes first because a
+// gRPC client can send any x-forwarded-for metadata it likes.
 func clientAddr(ctx context.Context) string {
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get("x-forwarded-for"); len(v) > 0 {
-			parts := strings.Split(v[len(v)-1], ",")
-			return strings.TrimSpace(parts[len(parts)-1])
-		}
-	}
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
 		if host, _, err := net.SplitHostPort(p.Addr.String()); err == nil {
 			return host
 		}
 		return p.Addr.String()
+	}
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		if v := md.Get("x-forwarded-for"); len(v) > 0 {
+			parts := strings.Split(v[len(v)-1], ",")
+			return strings.TrimSpace(parts[len(parts)-1])
+		}
 	}
 	return "unknown"
 }

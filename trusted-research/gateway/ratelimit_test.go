@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	gentrev1 "github.com/gentre/gentre/trusted-research/api/gentre/v1"
@@ -44,6 +45,12 @@ func TestAuthRateLimit(t *testing.T) {
 	_, err := s.client(s.addr).CountCohort(s.ctx(s.tokens["researcher"]), &gentrev1.CountCohortRequest{Query: "all"})
 	if status.Code(err) != codes.ResourceExhausted {
 		t.Fatalf("gRPC from the blocked address: %v, want ResourceExhausted", err)
+	}
+	// A gRPC client cannot pass for another address with its own
+	// x-forwarded-for metadata: the peer address counts.
+	spoof := metadata.AppendToOutgoingContext(s.ctx(s.tokens["researcher"]), "x-forwarded-for", "203.0.113.9")
+	if _, err := s.client(s.addr).CountCohort(spoof, &gentrev1.CountCohortRequest{Query: "all"}); status.Code(err) != codes.ResourceExhausted {
+		t.Fatalf("gRPC with a forged x-forwarded-for: %v, want ResourceExhausted", err)
 	}
 	for range 20 {
 		count(bad)
