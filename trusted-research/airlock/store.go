@@ -146,12 +146,6 @@ func sealJSON(v any) ([]byte, error) { return sealed.JSON(v) }
 // unsealJSON checks and decodes what sealJSON wrote.
 func unsealJSON(b []byte, v any) error { return sealed.UnJSON(b, v, ErrCorrupt) }
 
-// appendLP appends a length-prefixed string, so concatenated keys are
-// unambiguous.
-func appendLP(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
-}
 
 // timeKey is t as 8 big-endian bytes of Unix nanoseconds followed by id:
 // keys that sort by time, then id.

@@ -74,7 +74,7 @@ func contains(v []byte, person uint32) (bool, error) {
 
 // sectionKey is SHA-256 of the length-prefixed project, release and query.
 func sectionKey(project, release, query string) []byte {
-	h := sha256.Sum256(appendLP(appendLP(appendLP(nil, project), release), query))
+	h := sha256.Sum256(sealed.AppendLP(sealed.AppendLP(sealed.AppendLP(nil, project), release), query))
 	return h[:]
 }
 

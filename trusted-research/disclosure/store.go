@@ -2,7 +2,6 @@ package disclosure
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -165,21 +164,15 @@ func (q Question) validate() error {
 	return nil
 }
 
-// appendLP appends a length-prefixed string, so concatenated keys are
-// unambiguous.
-func appendLP(b []byte, s string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
-}
 
 func ledgerKey(partner, release string) []byte {
-	return appendLP(appendLP(nil, partner), release)
+	return sealed.AppendLP(sealed.AppendLP(nil, partner), release)
 }
 
 // cacheKey is SHA-256 of (partner, release, query), length-prefixed; the
 // project is the enclosing bucket.
 func (q Question) cacheKey() []byte {
-	h := sha256.Sum256(appendLP(appendLP(appendLP(nil, q.Partner), q.Release), q.Query))
+	h := sha256.Sum256(sealed.AppendLP(sealed.AppendLP(sealed.AppendLP(nil, q.Partner), q.Release), q.Query))
 	return h[:]
 }
 

@@ -67,8 +67,8 @@ func encodeUse(t time.Time, action, release string, keys [][]byte) []byte {
 	v := make([]byte, 16, 16+len(action)+len(release)+8+16*len(keys))
 	v[0] = useVersion
 	binary.BigEndian.PutUint64(v[8:16], uint64(t.UnixNano()))
-	v = appendLP(v, action)
-	v = appendLP(v, release)
+	v = sealed.AppendLP(v, action)
+	v = sealed.AppendLP(v, release)
 	v = binary.AppendUvarint(v, uint64(len(keys)))
 	for _, k := range keys {
 		v = append(v, k...)

@@ -99,3 +99,10 @@ func Top(tx *bbolt.Tx, name, key []byte, format string, corrupt error, subs ...[
 	}
 	return top, nil
 }
+
+// AppendLP appends s with its length before it (a uvarint), so that keys
+// made of several strings are unambiguous.
+func AppendLP(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
