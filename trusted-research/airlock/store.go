@@ -146,7 +146,6 @@ func sealJSON(v any) ([]byte, error) { return sealed.JSON(v) }
 // unsealJSON checks and decodes what sealJSON wrote.
 func unsealJSON(b []byte, v any) error { return sealed.UnJSON(b, v, ErrCorrupt) }
 
-
 // timeKey is t as 8 big-endian bytes of Unix nanoseconds followed by id:
 // keys that sort by time, then id.
 func timeKey(t time.Time, id string) []byte {

@@ -164,7 +164,6 @@ func (q Question) validate() error {
 	return nil
 }
 
-
 func ledgerKey(partner, release string) []byte {
 	return sealed.AppendLP(sealed.AppendLP(nil, partner), release)
 }
