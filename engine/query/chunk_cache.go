@@ -110,8 +110,21 @@ func (e *Engine) SetChunkCache(limit int64) {
 // readChunk returns a chunk's genotypes, from the cache when it has them,
 // and its cache entry (nil without a cache).
 func (e *Engine) readChunk(ref *store.ChunkRef) (*store.Chunk, *cachedChunk, error) {
+	return e.readChunkReusing(ref, nil)
+}
+
+// readChunkReusing is readChunk decoding into reuse (when not nil and the
+// engine has no chunk cache) instead of a new Chunk: a caller that is done
+// with each chunk before it reads the next then allocates its buffers once.
+func (e *Engine) readChunkReusing(ref *store.ChunkRef, reuse *store.Chunk) (*store.Chunk, *cachedChunk, error) {
 	if cc := e.chunks.get(ref.File); cc != nil {
 		return cc.ch, cc, nil
+	}
+	if e.chunks == nil && reuse != nil {
+		if err := e.st.ReadChunkInto(ref, store.PartGenotypes, reuse); err != nil {
+			return nil, nil, err
+		}
+		return reuse, nil, nil
 	}
 	c, err := e.st.ReadChunk(ref, store.PartGenotypes)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/gentre/gentre/engine/geno"
@@ -65,8 +66,18 @@ type record struct {
 }
 
 type chunkResult struct {
-	recs []record
-	err  error
+	buf *recBuf
+	err error
+}
+
+// recBuf holds one chunk's records and the storage they point into (ALT
+// lists and counters). With one batch, Freq hands each back to the workers
+// once its rows are emitted, so a whole-chromosome answer allocates (and
+// faults in) a few of them rather than one per chunk.
+type recBuf struct {
+	recs   []record
+	alts   []string
+	counts []int64
 }
 
 // Freq answers a freq question, calling emit for each row in order:
@@ -118,6 +129,9 @@ func (e *Engine) Freq(ctx context.Context, p *FreqPlan, emit func(*FreqRow) erro
 			}
 		}
 	}()
+	// Emitted chunks' record buffers, for the workers to reuse (one
+	// batch only: with several, records wait in pending across chunks).
+	free := make(chan *recBuf, 2*e.workers+e.workers)
 	var wg sync.WaitGroup
 	for w := 0; w < e.workers; w++ {
 		wg.Add(1)
@@ -125,8 +139,14 @@ func (e *Engine) Freq(ctx context.Context, p *FreqPlan, emit func(*FreqRow) erro
 			defer wg.Done()
 			cw := &chunkWorker{plan: p, locals: map[uint32]*localSets{}}
 			for i := range next {
-				recs, err := cw.count(e, jobs[i], sets[jobs[i].Batch])
-				results[i] <- chunkResult{recs: recs, err: err}
+				var rb *recBuf
+				select {
+				case rb = <-free:
+				default:
+					rb = &recBuf{}
+				}
+				err := cw.count(e, jobs[i], sets[jobs[i].Batch], rb)
+				results[i] <- chunkResult{buf: rb, err: err}
 			}
 		}()
 	}
@@ -182,17 +202,22 @@ func (e *Engine) Freq(ctx context.Context, p *FreqPlan, emit func(*FreqRow) erro
 		if res.err != nil {
 			return res.err
 		}
+		recs := res.buf.recs
 		if !multi {
-			if err := flush(res.recs); err != nil {
+			if err := flush(recs); err != nil {
 				return err
+			}
+			select {
+			case free <- res.buf:
+			default:
 			}
 			continue
 		}
-		for k := range res.recs {
-			res.recs[k].seq = seq
+		for k := range recs {
+			recs[k].seq = seq
 			seq++
 		}
-		pending = append(pending, res.recs...)
+		pending = append(pending, recs...)
 		bound := int64(math.MaxInt64)
 		if i+1 < len(jobs) {
 			bound = jobs[i+1].First
@@ -308,12 +333,13 @@ type chunkWorker struct {
 	cntIn, cntVs   []int32      // sample-index counters
 	compIn, compVs *geno.Bitset // complements of large cohorts
 	tmp            geno.Counts  // a complement's counts
+	chunk          store.Chunk  // reused by each chunk read without the cache
 }
 
-func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32) ([]record, error) {
-	c, cc, err := e.readChunk(ref)
+func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32, rb *recBuf) error {
+	c, cc, err := e.readChunkReusing(ref, &w.chunk)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ls := w.locals[ref.Batch]
 	if ls == nil {
@@ -326,8 +352,43 @@ func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32) ([
 	}
 	lo := sort.Search(len(c.Pos), func(i int) bool { return c.Pos[i] >= w.plan.Start })
 	hi := sort.Search(len(c.Pos), func(i int) bool { return c.Pos[i] > w.plan.End })
-	recs := make([]record, 0, hi-lo)
+	if cap(rb.recs) < hi-lo {
+		rb.recs = make([]record, 0, hi-lo)
+	}
+	recs := rb.recs[:0]
 	ns := len(c.Samples)
+
+	// One allocation each for the records' allele text, ALT lists and
+	// counters, instead of several per record.
+	nAlt, textLen := 0, 0
+	for i := lo; i < hi; i++ {
+		al := c.Alleles(i)
+		nAlt += len(al) - 1
+		for _, a := range al {
+			textLen += len(a)
+		}
+	}
+	var tb strings.Builder
+	tb.Grow(textLen)
+	for i := lo; i < hi; i++ {
+		for _, a := range c.Alleles(i) {
+			tb.Write(a)
+		}
+	}
+	text := tb.String()
+	sides := 1
+	if w.plan.HasVs {
+		sides = 2
+	}
+	rb.alts = growTo(rb.alts, nAlt)
+	rb.counts = growTo(rb.counts, 3*sides*nAlt)
+	clear(rb.counts)
+	alts, counts := rb.alts, rb.counts
+	take := func(n int) []int64 {
+		s := counts[:n:n]
+		counts = counts[n:]
+		return s
+	}
 
 	// A cached chunk's Simple rows are counted from its sample index
 	// (chunk_cache.go): every sample from the index's totals; a cohort of
@@ -346,10 +407,16 @@ func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32) ([
 	}
 	for i := lo; i < hi; i++ {
 		al := c.Alleles(i)
-		r := record{pos: c.Pos[i], ref: string(al[0]), batch: ref.Batch, nIn: int64(ls.nIn), nVs: int64(ls.nVs)}
-		r.alts = make([]string, len(al)-1)
+		na := len(al) - 1
+		r := record{pos: c.Pos[i], ref: text[:len(al[0])], batch: ref.Batch, nIn: int64(ls.nIn), nVs: int64(ls.nVs)}
+		text = text[len(al[0]):]
+		r.alts, alts = alts[:na:na], alts[na:]
 		for j := range r.alts {
-			r.alts[j] = string(al[j+1])
+			r.alts[j], text = text[:len(al[j+1])], text[len(al[j+1]):]
+		}
+		r.in.AC, r.in.Het, r.in.HomAlt = take(na), take(na), take(na)
+		if w.plan.HasVs {
+			r.vs.AC, r.vs.Het, r.vs.HomAlt = take(na), take(na), take(na)
 		}
 		slot, dense := -1, false
 		if ix != nil {
@@ -359,7 +426,7 @@ func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32) ([
 		doneVs := !w.plan.HasVs || (slot >= 0 && vs.mode != rowWise)
 		if !doneIn || !doneVs || (dense && (in.mode.needsPlanes() || (w.plan.HasVs && vs.mode.needsPlanes()))) {
 			if err := w.view.Reset(c.Row(i), ns); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		if doneIn {
@@ -382,7 +449,16 @@ func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32) ([
 		}
 		recs = append(recs, r)
 	}
-	return recs, nil
+	rb.recs = recs
+	return nil
+}
+
+// growTo returns s resized to n elements, reusing its storage when it can.
+func growTo[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }
 
 // How one side (the cohort or the comparator) of a chunk's Simple rows is

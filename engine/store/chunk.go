@@ -28,6 +28,8 @@ type Chunk struct {
 	// phase flags relative to it need for geno.View.Decode (SetPhaseRef);
 	// nil when the chunk has none.
 	PhaseRef []uint64
+
+	scratch *chunkScratch // Store.ReadChunkInto's buffers
 }
 
 // KeptField holds one FORMAT field's values, kept at ingest by request.
@@ -58,7 +60,26 @@ const (
 
 // DecodeChunk checks and decodes a chunk file's bytes.
 func DecodeChunk(name string, b []byte, parts ChunkParts) (*Chunk, error) {
-	secs, err := parseSections(name, b, func(tag byte) bool {
+	c := &Chunk{}
+	if err := c.decode(name, b, parts, nil); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// chunkScratch is the storage a Chunk read by Store.ReadChunkInto keeps for
+// the next read: the file's bytes and the decompressed sections.
+type chunkScratch struct {
+	file []byte
+	bufs [][]byte
+	secs []section
+	lens []int
+}
+
+// decode decodes b into c, reusing c's storage (and scr's buffers when not
+// nil); on error c is left in an unspecified state.
+func (c *Chunk) decode(name string, b []byte, parts ChunkParts, scr *chunkScratch) error {
+	want := func(tag byte) bool {
 		switch tag {
 		case secGenotype, secPhase:
 			return parts&PartGenotypes != 0
@@ -66,11 +87,25 @@ func DecodeChunk(name string, b []byte, parts ChunkParts) (*Chunk, error) {
 			return parts&PartFormat != 0
 		}
 		return true
-	})
-	if err != nil {
-		return nil, err
 	}
-	c := &Chunk{Name: name}
+	var secs []section
+	var err error
+	var lens []int
+	if scr != nil {
+		secs, err = parseSectionsInto(name, b, want, scr.secs, &scr.bufs)
+		scr.secs = secs
+		lens = scr.lens
+	} else {
+		secs, err = parseSections(name, b, want)
+	}
+	if err != nil {
+		return err
+	}
+	c.Name = name
+	c.Samples, c.Pos = c.Samples[:0], c.Pos[:0]
+	c.alleles, c.alleleOff = c.alleles[:0], c.alleleOff[:0]
+	c.rows, c.Kept, c.PhaseRef = c.rows[:0], nil, c.PhaseRef[:0]
+	haveRows := false
 	haveHeader, haveSites := false, false
 	nVariants := 0
 	for _, s := range secs {
@@ -81,7 +116,7 @@ func DecodeChunk(name string, b []byte, parts ChunkParts) (*Chunk, error) {
 			c.Contig = string(d.bytes())
 			ns := d.count(1)
 			if d.err == nil {
-				c.Samples = make([]uint32, ns)
+				c.Samples = grow(c.Samples, ns)
 			}
 			prev := int64(0)
 			for i := 0; i < ns && d.err == nil; i++ {
@@ -96,15 +131,16 @@ func DecodeChunk(name string, b []byte, parts ChunkParts) (*Chunk, error) {
 			haveHeader = true
 		case secSites:
 			if !haveHeader {
-				return nil, fmt.Errorf("%s: sites before header: %w", name, ErrCorrupt)
+				return fmt.Errorf("%s: sites before header: %w", name, ErrCorrupt)
 			}
 			n := d.count(2)
 			if d.err == nil && n != nVariants {
 				d.err = fmt.Errorf("%d sites for %d variants", n, nVariants)
 			}
 			if d.err == nil {
-				c.Pos = make([]int64, n)
-				c.alleleOff = make([]int32, n+1)
+				c.Pos = grow(c.Pos, n)
+				c.alleleOff = grow(c.alleleOff, n+1)
+				c.alleleOff[0] = 0
 			}
 			pos := int64(0)
 			for i := 0; i < n && d.err == nil; i++ {
@@ -119,14 +155,14 @@ func DecodeChunk(name string, b []byte, parts ChunkParts) (*Chunk, error) {
 			haveSites = true
 		case secPhase:
 			if !haveHeader {
-				return nil, fmt.Errorf("%s: phase reference before header: %w", name, ErrCorrupt)
+				return fmt.Errorf("%s: phase reference before header: %w", name, ErrCorrupt)
 			}
 			words := (len(c.Samples) + 63) / 64
 			if len(d.b) != 8*words {
 				d.err = fmt.Errorf("phase reference of %d bytes for %d samples", len(d.b), len(c.Samples))
 				break
 			}
-			c.PhaseRef = make([]uint64, words)
+			c.PhaseRef = grow(c.PhaseRef, words)
 			for i := range c.PhaseRef {
 				c.PhaseRef[i] = binary.LittleEndian.Uint64(d.b[8*i:])
 			}
@@ -139,7 +175,10 @@ func DecodeChunk(name string, b []byte, parts ChunkParts) (*Chunk, error) {
 			if d.err == nil && n != nVariants {
 				d.err = fmt.Errorf("%d genotype rows for %d variants", n, nVariants)
 			}
-			lens := make([]int, n)
+			lens = grow(lens, n)
+			if scr != nil {
+				scr.lens = lens
+			}
 			total := 0
 			for i := 0; i < n && d.err == nil; i++ {
 				lens[i] = int(d.uvarint())
@@ -152,7 +191,8 @@ func DecodeChunk(name string, b []byte, parts ChunkParts) (*Chunk, error) {
 				d.err = fmt.Errorf("genotype rows are %d bytes, section holds %d", total, len(d.b))
 			}
 			if d.err == nil {
-				c.rows = make([][]byte, n)
+				c.rows = grow(c.rows, n)
+				haveRows = true
 				off := 0
 				for i, l := range lens {
 					c.rows[i] = d.b[off : off+l : off+l]
@@ -179,22 +219,37 @@ func DecodeChunk(name string, b []byte, parts ChunkParts) (*Chunk, error) {
 			}
 			c.Kept = append(c.Kept, kf)
 		default:
-			return nil, fmt.Errorf("%s: unknown section %q: %w", name, s.tag, ErrCorrupt)
+			return fmt.Errorf("%s: unknown section %q: %w", name, s.tag, ErrCorrupt)
 		}
 		if d.err == nil && len(d.b) != 0 && s.tag != secGenotype {
 			d.err = fmt.Errorf("%d stray bytes", len(d.b))
 		}
 		if d.err != nil {
-			return nil, fmt.Errorf("%s: section %c: %v: %w", name, s.tag, d.err, ErrCorrupt)
+			return fmt.Errorf("%s: section %c: %v: %w", name, s.tag, d.err, ErrCorrupt)
 		}
 	}
 	if !haveHeader || !haveSites {
-		return nil, fmt.Errorf("%s: missing header or sites section: %w", name, ErrCorrupt)
+		return fmt.Errorf("%s: missing header or sites section: %w", name, ErrCorrupt)
 	}
-	if parts&PartGenotypes != 0 && c.rows == nil && nVariants > 0 {
-		return nil, fmt.Errorf("%s: no genotype section: %w", name, ErrCorrupt)
+	if parts&PartGenotypes != 0 && !haveRows && nVariants > 0 {
+		return fmt.Errorf("%s: no genotype section: %w", name, ErrCorrupt)
 	}
-	return c, nil
+	if !haveRows {
+		c.rows = nil
+	}
+	if len(c.PhaseRef) == 0 {
+		c.PhaseRef = nil
+	}
+	return nil
+}
+
+// grow returns s resized to n elements, reusing its storage when it can
+// (the elements are not cleared).
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }
 
 // chunkBuilder accumulates the variants of one chunk before it is written.

@@ -88,6 +88,12 @@ func chunkFinish(b []byte) []byte {
 // decompressed; want selects which tags to decompress (others are skipped
 // after their checksum is verified).
 func parseSections(name string, b []byte, want func(tag byte) bool) ([]section, error) {
+	return parseSectionsInto(name, b, want, nil, nil)
+}
+
+// parseSectionsInto is parseSections reusing secs and the decompression
+// buffers in *bufs (one per zstd section, grown as needed) when not nil.
+func parseSectionsInto(name string, b []byte, want func(tag byte) bool, secs []section, bufs *[][]byte) ([]section, error) {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%s: %s: %w", name, fmt.Sprintf(format, args...), ErrCorrupt)
 	}
@@ -107,7 +113,8 @@ func parseSections(name string, b []byte, want func(tag byte) bool) ([]section, 
 	}
 	n := int(binary.LittleEndian.Uint16(b[10:]))
 	off := 12
-	secs := make([]section, 0, n)
+	secs = secs[:0]
+	nbuf := 0
 	for i := 0; i < n; i++ {
 		if off+sectionHeaderLen > tail {
 			return nil, bad("section %d overruns the file", i)
@@ -137,8 +144,22 @@ func parseSections(name string, b []byte, want func(tag byte) bool) ([]section, 
 				return nil, bad("section %d length mismatch", i)
 			}
 		case codecZstd:
+			var dst []byte
+			if bufs != nil {
+				if nbuf == len(*bufs) {
+					*bufs = append(*bufs, nil)
+				}
+				if cap((*bufs)[nbuf]) < int(rawLen) {
+					// Room for the next chunks' sections, which vary in size.
+					(*bufs)[nbuf] = make([]byte, 0, int(rawLen)+int(rawLen)/4)
+				}
+				dst = (*bufs)[nbuf][:0]
+				nbuf++
+			} else {
+				dst = make([]byte, 0, rawLen)
+			}
 			d := zstdDecoders.Get().(*zstd.Decoder)
-			out, err := d.DecodeAll(data, make([]byte, 0, rawLen))
+			out, err := d.DecodeAll(data, dst)
 			zstdDecoders.Put(d)
 			if err != nil || uint32(len(out)) != rawLen {
 				return nil, bad("section %d does not decompress to its length", i)

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -249,6 +250,36 @@ func (s *Store) ReadChunk(ref *ChunkRef, parts ChunkParts) (*Chunk, error) {
 		return nil, err
 	}
 	return DecodeChunk(ref.File, data, parts)
+}
+
+// ReadChunkInto is ReadChunk decoding into c, reusing c's storage from a
+// previous ReadChunkInto: a reader that is done with one chunk before the
+// next (a one-shot query) then allocates, and faults in, its buffers once
+// instead of once per chunk. c's slices (rows, alleles) are overwritten by
+// the next read.
+func (s *Store) ReadChunkInto(ref *ChunkRef, parts ChunkParts, c *Chunk) error {
+	if c.scratch == nil {
+		c.scratch = &chunkScratch{}
+	}
+	scr := c.scratch
+	f, err := os.Open(filepath.Join(s.dir, ref.File))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	size := int(fi.Size())
+	if cap(scr.file) < size {
+		scr.file = make([]byte, 0, size+size/4) // room for the next chunks
+	}
+	scr.file = scr.file[:size]
+	if _, err := io.ReadFull(f, scr.file); err != nil {
+		return fmt.Errorf("%s: %w", ref.File, err)
+	}
+	return c.decode(ref.File, scr.file, parts, scr)
 }
 
 // ReadSites reads one chunk's site table.
