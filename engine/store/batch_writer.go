@@ -443,7 +443,7 @@ func (w *BatchWriter) assembleLoop() {
 // writeLoop compresses and writes chunks.
 func (w *BatchWriter) writeLoop() {
 	defer w.wg.Done()
-	enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevel(w.s.opts.ZstdLevel)), zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(false))
+	enc, err := w.s.opts.newEncoder()
 	if err != nil {
 		w.fail(err)
 	}

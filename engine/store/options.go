@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // ErrCorrupt is wrapped by every error about a store file that fails its
@@ -37,6 +39,13 @@ type Options struct {
 	// (klauspost/compress levels; default 3: 4.5% smaller than 2 at the
 	// same speed, while 4 costs 50% more time for 3% more).
 	ZstdLevel int
+	// LiteralEntropy Huffman-codes the literals of the zstd frames. Off by
+	// default: on the 10,000-sample synthetic cohort the genotype sections
+	// are then 10% larger (11.1 to 12.2 MB) but decompress in half the time
+	// (18.6 to 9.7 ms), which is most of a whole-chromosome query; the
+	// literals are mostly bit planes, which Huffman coding barely shrinks.
+	// Readers are the same either way.
+	LiteralEntropy bool
 	// NoSync skips fsync (tests only; a crash may then lose a commit).
 	NoSync bool
 }
@@ -56,6 +65,13 @@ func (o *Options) EnsureDefaults() *Options {
 		o.ZstdLevel = 3
 	}
 	return o
+}
+
+// newEncoder returns a zstd encoder for chunk sections with these options.
+func (o *Options) newEncoder() (*zstd.Encoder, error) {
+	return zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevel(o.ZstdLevel)),
+		zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(false),
+		zstd.WithNoEntropyCompression(!o.LiteralEntropy))
 }
 
 // Validate reports options out of range.

@@ -114,7 +114,7 @@ func (tx *Tx) rewriteBatch(batch uint32, keep []int, newSet []uint32) (int, erro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevel(tx.s.opts.ZstdLevel)), zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(false))
+			enc, err := tx.s.opts.newEncoder()
 			if err != nil {
 				errs <- err
 				return
