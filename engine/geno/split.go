@@ -1,0 +1,200 @@
+package geno
+
+import "encoding/binary"
+
+// Sample-major storage of rare rows.
+//
+// A store chunk keeps the missing set and the carrier list of its sparse
+// Simple rows (rare biallelic diploid variants, most rows of a chromosome)
+// sample-major, so that a query for a small cohort reads only its members'
+// calls instead of walking every row's lists (engine/store, section T).
+// SplitSparse takes those two lists out of an encoded row, leaving a stub;
+// JoinSparse puts them back, byte for byte.
+//
+// A stub is itself a valid row: the same row with an empty missing set and
+// no carriers, so counting it gives the row's exceptions and, for every
+// other sample, a hom-REF call; adding the split samples' events (each
+// missing call: AN -2, Missing +1; an ALT in one slot: AC +1, Het +1; in
+// both: AC +2, HomAlt +1) gives the row's counts.
+
+// Split event codes: what a split sample of a row is beyond hom-REF. For a
+// carrier the code is its slot mask (bit s: slot s holds the ALT).
+const (
+	SplitMissing uint8 = 0 // both slots missing
+	SplitAlt0    uint8 = 1 // ALT in slot 0 only (1|0, 1/0)
+	SplitAlt1    uint8 = 2 // ALT in slot 1 only (0|1, 0/1)
+	SplitHom     uint8 = 3 // ALT in both slots
+)
+
+// splitLayout holds the byte offsets of a version 2 sparse Simple row's
+// fields: the missing set is row[mStart:mEnd], the exceptions (count and
+// entries) row[mEnd:xEnd], the carrier count and entries row[xEnd:].
+type splitLayout struct {
+	mStart, mEnd, xEnd int
+}
+
+// layoutSparse finds the fields of a version 2 sparse Simple row that v
+// (Reset on row) accepted.
+func layoutSparse(row []byte, v *View) (splitLayout, bool) {
+	var l splitLayout
+	p := row[1:]
+	_, k1 := uvarint(p)
+	_, k2 := uvarint(p[k1:])
+	off := 1 + k1 + k2 + 2
+	fl, ok := setLen2(row[off:], v.words)
+	if !ok {
+		return l, false
+	}
+	l.mStart = off + fl
+	ml, ok := setLen2(row[l.mStart:], v.words)
+	if !ok {
+		return l, false
+	}
+	l.mEnd = l.mStart + ml
+	q := row[l.mEnd:]
+	nx, k := uvarint(q)
+	if k <= 0 {
+		return l, false
+	}
+	q = q[k:]
+	for range nx {
+		for range 1 + v.ploidy { // gap, then Ploidy allele codes
+			_, k := uvarint(q)
+			if k <= 0 {
+				return l, false
+			}
+			q = q[k:]
+		}
+	}
+	l.xEnd = len(row) - len(q)
+	return l, true
+}
+
+// setLen2 returns the length in bytes of the version 2 sample set field at
+// the start of p.
+func setLen2(p []byte, words int) (int, bool) {
+	h, kh := uvarint(p)
+	switch {
+	case kh <= 0:
+		return 0, false
+	case h == 0:
+		return kh, true
+	case h == 1:
+		return kh + 8*words, kh+8*words <= len(p)
+	case h&1 != 0:
+		return 0, false
+	}
+	l, kl := uvarint(p[kh:])
+	if kl <= 0 || l > uint64(len(p)) {
+		return 0, false
+	}
+	n := kh + kl + int(l)
+	return n, n <= len(p)
+}
+
+// SplitSparse splits a version 2 sparse Simple row of nSamples samples
+// (View.Simple, not dense): it appends the row's stub to dst and calls
+// fn(sample, code) for each sample of its missing set (SplitMissing) and
+// then each carrier (its slot mask), each in increasing sample order. It
+// returns the extended dst and true, or dst and false without calling fn
+// when the row is of another kind. A row Decode would reject is an error
+// wrapping ErrCorrupt.
+func SplitSparse(dst, row []byte, nSamples int, fn func(sample int, code uint8)) ([]byte, bool, error) {
+	var v View
+	if err := v.Reset(row, nSamples); err != nil {
+		return dst, false, err
+	}
+	if !v.v2 || v.tag != tagSparse || !v.Simple() {
+		return dst, false, nil
+	}
+	if err := v.checkSparse(); err != nil {
+		return dst, false, err
+	}
+	if err := v.m.checkList(); err != nil {
+		return dst, false, err
+	}
+	l, ok := layoutSparse(row, &v)
+	if !ok || l.xEnd >= len(row) {
+		return dst, false, corrupt("sparse row fields overrun the row")
+	}
+	dst = append(dst, row[:l.mStart]...)
+	dst = append(dst, 0) // empty missing set
+	dst = append(dst, row[l.mEnd:l.xEnd]...)
+	dst = append(dst, 0) // no carriers
+	v.m.each(func(i int) { fn(i, SplitMissing) })
+	d, cr := v.car, carrier{idx: -1}
+	for range v.ncar {
+		if d = v.nextCarrier(d, &cr); d == nil {
+			return dst, false, corrupt("bad carrier entry")
+		}
+		fn(cr.idx, uint8(cr.mask))
+	}
+	return dst, true, nil
+}
+
+// JoinSparse appends to dst the row whose stub (SplitSparse) is stub, with
+// the missing samples missing (increasing) and the carriers carriers, each
+// sample<<2 | code (increasing samples, codes SplitAlt0..SplitHom). It is
+// the exact row SplitSparse split. A stub that is not one, or lists out of
+// order or range, are an error wrapping ErrCorrupt.
+func JoinSparse(dst, stub []byte, nSamples int, missing []int32, carriers []uint32) ([]byte, error) {
+	var v View
+	if err := v.Reset(stub, nSamples); err != nil {
+		return dst, err
+	}
+	if !v.v2 || v.tag != tagSparse || !v.Simple() || !v.m.empty() || v.ncar != 0 {
+		return dst, corrupt("not a split row's stub")
+	}
+	l, ok := layoutSparse(stub, &v)
+	if !ok || l.xEnd != len(stub)-1 || stub[l.xEnd] != 0 {
+		return dst, corrupt("not a split row's stub")
+	}
+	prev := int32(-1)
+	for _, i := range missing {
+		if i <= prev || int(i) >= nSamples {
+			return dst, corrupt("split missing sample out of order or range")
+		}
+		prev = i
+	}
+	dst = append(dst, stub[:l.mStart]...)
+	dst = appendSet2(dst, missing, nSamples)
+	dst = append(dst, stub[l.mEnd:l.xEnd]...)
+	dst = binary.AppendUvarint(dst, uint64(len(carriers)))
+	prev = -1
+	for _, x := range carriers {
+		i, code := int32(x>>2), x&3
+		if i <= prev || int(i) >= nSamples || code == 0 {
+			return dst, corrupt("split carrier out of order or range")
+		}
+		dst = binary.AppendUvarint(dst, uint64(i-prev-1)<<2|uint64(code))
+		prev = i
+	}
+	return dst, nil
+}
+
+// appendSet2 appends the version 2 set field of the sorted indices idx
+// over nSamples samples, in the form the encoder chooses (appendSet, then
+// toV2).
+func appendSet2(dst []byte, idx []int32, nSamples int) []byte {
+	if len(idx) == 0 {
+		return append(dst, 0)
+	}
+	words := (nSamples + 63) / 64
+	gaps := 0
+	prev := int32(-1)
+	for _, i := range idx {
+		gaps += uvarintLen(uint64(i - prev - 1))
+		prev = i
+	}
+	if uvarintLen(uint64(2*len(idx)))+gaps > 1+8*words {
+		return appendSet(dst, idx, nSamples) // the bitmap
+	}
+	dst = binary.AppendUvarint(dst, uint64(2*len(idx)))
+	dst = binary.AppendUvarint(dst, uint64(gaps))
+	prev = -1
+	for _, i := range idx {
+		dst = binary.AppendUvarint(dst, uint64(i-prev-1))
+		prev = i
+	}
+	return dst
+}
