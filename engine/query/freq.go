@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"math"
+	"math/bits"
 	"sort"
 	"strings"
 	"sync"
@@ -334,6 +335,8 @@ type chunkWorker struct {
 	compIn, compVs *geno.Bitset // complements of large cohorts
 	tmp            geno.Counts  // a complement's counts
 	chunk          store.Chunk  // reused by each chunk read without the cache
+	splitIn        []int32      // split rows' counters (splitSide)
+	splitVs        []int32
 }
 
 func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32, rb *recBuf) error {
@@ -405,6 +408,22 @@ func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32, rb
 			w.cntVs = vs.prepare(ix, ns, w.cntVs, &w.compVs)
 		}
 	}
+	// A chunk read without the cache keeps its split rows sample-major
+	// (store.SplitRows): the rows are stubs, and each side's split calls
+	// come from its members' (or the other columns') events.
+	sp := c.Split
+	var spIn, spVs splitSide
+	if sp != nil {
+		var err error
+		if spIn, w.splitIn, err = prepareSplit(sp, ls.in, ls.nIn, ns, w.splitIn, &w.compIn); err != nil {
+			return err
+		}
+		if w.plan.HasVs {
+			if spVs, w.splitVs, err = prepareSplit(sp, ls.vs, ls.nVs, ns, w.splitVs, &w.compVs); err != nil {
+				return err
+			}
+		}
+	}
 	for i := lo; i < hi; i++ {
 		al := c.Alleles(i)
 		na := len(al) - 1
@@ -447,10 +466,80 @@ func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32, rb
 		default:
 			w.view.CountSized(ls.vs, ls.nVs, &r.vs)
 		}
+		if sp != nil {
+			if slot := sp.Slot[i]; slot >= 0 {
+				spIn.add(&r.in, sp.Tot, int(slot))
+				if w.plan.HasVs {
+					spVs.add(&r.vs, sp.Tot, int(slot))
+				}
+			}
+		}
 		recs = append(recs, r)
 	}
 	rb.recs = recs
 	return nil
+}
+
+// splitSide is one side's counters of a chunk's split rows: three per
+// slot (missing, het, hom), of its members or, for a side of more than half
+// the batch, of the other columns, taken from the totals; nil cnt: every
+// column, the totals themselves.
+type splitSide struct {
+	cnt        []int32
+	complement bool
+}
+
+// prepareSplit walks the events of the side's columns set (nil: every
+// column; n of ns columns) into cnt (returned, reused); comp is scratch for
+// a complement.
+func prepareSplit(sp *store.SplitRows, set *geno.Bitset, n, ns int, cnt []int32, comp **geno.Bitset) (splitSide, []int32, error) {
+	if set == nil {
+		return splitSide{}, cnt, nil
+	}
+	walk, complement := set, false
+	if 2*n > ns {
+		if *comp == nil || (*comp).N != ns {
+			*comp = geno.NewBitset(ns)
+		}
+		for i, w := range set.Words {
+			(*comp).Words[i] = ^w
+		}
+		if r := ns % 64; r != 0 {
+			(*comp).Words[len((*comp).Words)-1] &= 1<<uint(r) - 1
+		}
+		walk, complement = *comp, true
+	}
+	cnt = growTo(cnt, 3*len(sp.Rows))
+	clear(cnt)
+	for wi, w := range walk.Words {
+		for ; w != 0; w &= w - 1 {
+			if err := sp.AddColumn(wi<<6|bits.TrailingZeros64(w), cnt); err != nil {
+				return splitSide{}, cnt, err
+			}
+		}
+	}
+	return splitSide{cnt: cnt, complement: complement}, cnt, nil
+}
+
+// add adds to c, the counts of a split row's stub, the side's split calls
+// at the row's slot.
+func (sd *splitSide) add(c *geno.Counts, tot []int32, slot int) {
+	t := tot[3*slot : 3*slot+3]
+	m, het, hom := t[0], t[1], t[2]
+	switch {
+	case sd.cnt == nil:
+	case sd.complement:
+		x := sd.cnt[3*slot : 3*slot+3]
+		m, het, hom = m-x[0], het-x[1], hom-x[2]
+	default:
+		x := sd.cnt[3*slot : 3*slot+3]
+		m, het, hom = x[0], x[1], x[2]
+	}
+	c.AN -= 2 * int64(m)
+	c.Missing += int64(m)
+	c.AC[0] += int64(het) + 2*int64(hom)
+	c.Het[0] += int64(het)
+	c.HomAlt[0] += int64(hom)
 }
 
 // growTo returns s resized to n elements, reusing its storage when it can.

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/klauspost/compress/zstd"
-
 	"github.com/gentre/gentre/engine/geno"
 	"github.com/gentre/gentre/engine/sites"
 )
@@ -443,7 +441,7 @@ func (w *BatchWriter) assembleLoop() {
 // writeLoop compresses and writes chunks.
 func (w *BatchWriter) writeLoop() {
 	defer w.wg.Done()
-	enc, err := w.s.opts.newEncoder()
+	enc, err := w.s.opts.newEncoders()
 	if err != nil {
 		w.fail(err)
 	}
@@ -457,9 +455,12 @@ func (w *BatchWriter) writeLoop() {
 	}
 }
 
-func (w *BatchWriter) writeChunk(job *chunkJob, enc *zstd.Encoder) error {
+func (w *BatchWriter) writeChunk(job *chunkJob, enc *sectionEncoders) error {
 	cb := job.cb
-	data := cb.encode(enc)
+	data, err := cb.encode(enc)
+	if err != nil {
+		return err
+	}
 	ref := ChunkRef{Batch: w.batchID, Contig: cb.contig, First: cb.pos[0], Last: cb.pos[len(cb.pos)-1], Variants: len(cb.pos)}
 	w.builders.Put(cb) // its buffers serve the next chunk
 

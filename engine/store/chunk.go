@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/klauspost/compress/zstd"
+	"github.com/gentre/gentre/engine/geno"
 )
 
 // Chunk is a decoded chunk file: sites and encoded genotype rows of
@@ -28,7 +28,13 @@ type Chunk struct {
 	// phase flags relative to it need for geno.View.Decode (SetPhaseRef);
 	// nil when the chunk has none.
 	PhaseRef []uint64
+	// Split, set only by Store.ReadChunkInto, is the chunk's split rows
+	// (section T): Row(i) of a row it lists is then a stub, whose counts
+	// plus those of its samples' events in Split are the row's. Chunks
+	// from ReadChunk and DecodeChunk have whole rows and a nil Split.
+	Split *SplitRows
 
+	split   SplitRows     // Split's storage
 	scratch *chunkScratch // Store.ReadChunkInto's buffers
 }
 
@@ -81,7 +87,7 @@ type chunkScratch struct {
 func (c *Chunk) decode(name string, b []byte, parts ChunkParts, scr *chunkScratch) error {
 	want := func(tag byte) bool {
 		switch tag {
-		case secGenotype, secPhase:
+		case secGenotype, secPhase, secSplit:
 			return parts&PartGenotypes != 0
 		case secFormat:
 			return parts&PartFormat != 0
@@ -105,7 +111,8 @@ func (c *Chunk) decode(name string, b []byte, parts ChunkParts, scr *chunkScratc
 	c.Samples, c.Pos = c.Samples[:0], c.Pos[:0]
 	c.alleles, c.alleleOff = c.alleles[:0], c.alleleOff[:0]
 	c.rows, c.Kept, c.PhaseRef = c.rows[:0], nil, c.PhaseRef[:0]
-	haveRows := false
+	haveRows, haveSplit := false, false
+	c.Split = nil
 	haveHeader, haveSites := false, false
 	nVariants := 0
 	for _, s := range secs {
@@ -199,6 +206,12 @@ func (c *Chunk) decode(name string, b []byte, parts ChunkParts, scr *chunkScratc
 					off += l
 				}
 			}
+		case secSplit:
+			if !haveHeader {
+				return fmt.Errorf("%s: split rows before header: %w", name, ErrCorrupt)
+			}
+			parseSplit(d, &c.split, nVariants, len(c.Samples))
+			haveSplit = true
 		case secFormat:
 			var kf KeptField
 			kf.Key = string(d.bytes())
@@ -237,6 +250,15 @@ func (c *Chunk) decode(name string, b []byte, parts ChunkParts, scr *chunkScratc
 	if !haveRows {
 		c.rows = nil
 	}
+	if haveSplit && haveRows {
+		if scr != nil {
+			c.Split = &c.split
+		} else if err := c.join(&c.split); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	} else if haveSplit {
+		return fmt.Errorf("%s: split rows without genotype rows: %w", name, ErrCorrupt)
+	}
 	if len(c.PhaseRef) == 0 {
 		c.PhaseRef = nil
 	}
@@ -265,6 +287,7 @@ type chunkBuilder struct {
 	kept     [][]byte // per key: per variant width then values
 	lastPos  int64
 	phaseRef []uint64 // the rows' phase reference (nil: none)
+	noSplit  bool     // tests: write every row whole, as version 2 did
 }
 
 func (cb *chunkBuilder) reset(batch uint32, contig string, samples []uint32, keptKeys []string) {
@@ -300,7 +323,8 @@ func (cb *chunkBuilder) addKept(k int, width int, values []float32) {
 }
 
 // encode returns the chunk file's bytes.
-func (cb *chunkBuilder) encode(enc *zstd.Encoder) []byte {
+func (cb *chunkBuilder) encode(encs *sectionEncoders) ([]byte, error) {
+	enc := encs.forSamples(len(cb.samples))
 	var h []byte
 	h = binary.AppendUvarint(h, uint64(cb.batch))
 	h = appendString(h, cb.contig)
@@ -316,14 +340,16 @@ func (cb *chunkBuilder) encode(enc *zstd.Encoder) []byte {
 	sites := binary.AppendUvarint(nil, uint64(len(cb.pos)))
 	sites = append(sites, cb.sites...)
 
-	g := binary.AppendUvarint(make([]byte, 0, len(cb.rows)+3*len(cb.rowLens)+8), uint64(len(cb.rowLens)))
-	for _, l := range cb.rowLens {
-		g = binary.AppendUvarint(g, uint64(l))
+	g, t, err := cb.genotypes()
+	if err != nil {
+		return nil, err
 	}
-	g = append(g, cb.rows...)
 
 	nsec := 3 + len(cb.keptKeys)
 	if cb.phaseRef != nil {
+		nsec++
+	}
+	if t != nil {
 		nsec++
 	}
 	out := chunkStart(nsec)
@@ -337,10 +363,107 @@ func (cb *chunkBuilder) encode(enc *zstd.Encoder) []byte {
 		out = appendSection(out, secPhase, p, enc)
 	}
 	out = appendSection(out, secGenotype, g, enc)
+	if t != nil {
+		out = appendSection(out, secSplit, t, enc)
+	}
 	for k, key := range cb.keptKeys {
 		f := appendString(nil, key)
 		f = append(f, cb.kept[k]...)
 		out = appendSection(out, secFormat, f, enc)
 	}
-	return chunkFinish(out)
+	return chunkFinish(out), nil
+}
+
+// genotypes returns the G section and the T section (nil when no row is
+// split): each sparse Simple row's missing set and carriers are taken out
+// of it (geno.SplitSparse), its stub goes in G, and the split samples'
+// calls go in T, column by column (docs/format.md, "Split rows").
+func (cb *chunkBuilder) genotypes() (g, t []byte, err error) {
+	n := len(cb.samples)
+	stubs := make([]byte, 0, len(cb.rows))
+	lens := make([]int, len(cb.rowLens))
+	var slots []int // row of each split row
+	var tot []int   // per split row: missing, het, hom
+	var ev []uint64 // column<<32 | slot<<2 | code
+	off := 0
+	for i, l := range cb.rowLens {
+		row := cb.rows[off : off+l]
+		off += l
+		before := len(stubs)
+		slot := uint64(len(slots))
+		var miss, het, hom int
+		var ok bool
+		if !cb.noSplit {
+			stubs, ok, err = geno.SplitSparse(stubs, row, n, func(col int, code uint8) {
+				ev = append(ev, uint64(col)<<32|slot<<2|uint64(code))
+				switch code {
+				case geno.SplitMissing:
+					miss++
+				case geno.SplitHom:
+					hom++
+				default:
+					het++
+				}
+			})
+			if err != nil {
+				return nil, nil, fmt.Errorf("genotype row %d: %w", i, err)
+			}
+		}
+		if ok {
+			slots = append(slots, i)
+			tot = append(tot, miss, het, hom)
+		} else {
+			stubs = append(stubs, row...)
+		}
+		lens[i] = len(stubs) - before
+	}
+	g = binary.AppendUvarint(make([]byte, 0, len(stubs)+3*len(lens)+8), uint64(len(lens)))
+	for _, l := range lens {
+		g = binary.AppendUvarint(g, uint64(l))
+	}
+	g = append(g, stubs...)
+	if len(slots) == 0 {
+		return g, nil, nil
+	}
+
+	// Events by column; within a column they stay in slot order.
+	start := make([]int, n+1)
+	for _, x := range ev {
+		start[x>>32+1]++
+	}
+	for c := range n {
+		start[c+1] += start[c]
+	}
+	byCol := make([]uint64, len(ev))
+	next := append([]int(nil), start[:n]...)
+	for _, x := range ev {
+		c := x >> 32
+		byCol[next[c]] = x
+		next[c]++
+	}
+	data := make([]byte, 0, 2*len(ev))
+	colLen := make([]int, n)
+	for c := range n {
+		before, prev := len(data), -1
+		for _, x := range byCol[start[c]:start[c+1]] {
+			slot := int(x>>2) & (1<<30 - 1)
+			data = binary.AppendUvarint(data, uint64(slot-prev-1)<<2|x&3)
+			prev = slot
+		}
+		colLen[c] = len(data) - before
+	}
+	t = binary.AppendUvarint(make([]byte, 0, len(data)+2*n+8*len(slots)+16), uint64(len(slots)))
+	prev := -1
+	for _, r := range slots {
+		t = binary.AppendUvarint(t, uint64(r-prev-1))
+		prev = r
+	}
+	for _, x := range tot {
+		t = binary.AppendUvarint(t, uint64(x))
+	}
+	t = binary.AppendUvarint(t, uint64(n))
+	for _, l := range colLen {
+		t = binary.AppendUvarint(t, uint64(l))
+	}
+	return g, append(t, data...), nil
 }

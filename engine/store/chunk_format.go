@@ -21,14 +21,15 @@ import (
 const (
 	chunkMagic   = "\x89GTC\r\n\x1a\n"
 	chunkTrailer = "GTCEND\x00\x00"
-	// chunkVersion 2 added the phase reference section 'P'; version 1
-	// files (without it) are read as before.
-	chunkVersion = 2
+	// chunkVersion 2 added the phase reference section 'P', version 3
+	// the split rows section 'T'; older files are read as before.
+	chunkVersion = 3
 
 	secHeader   = 'H' // batch, contig, samples, variant count
 	secSites    = 'S' // positions and alleles
 	secPhase    = 'P' // the batch's phase reference (engine/geno SetPhaseRef)
 	secGenotype = 'G' // row lengths then encoded rows (engine/geno)
+	secSplit    = 'T' // split rows' missing calls and carriers, sample-major
 	secFormat   = 'F' // one kept FORMAT field
 
 	codecRaw  = 0
@@ -134,6 +135,9 @@ func parseSectionsInto(name string, b []byte, want func(tag byte) bool, secs []s
 		}
 		if tag == secPhase && version < 2 {
 			return nil, bad("phase reference section in a version 1 chunk")
+		}
+		if tag == secSplit && version < 3 {
+			return nil, bad("split rows section in a version %d chunk", version)
 		}
 		if want != nil && !want(tag) {
 			continue

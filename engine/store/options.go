@@ -39,13 +39,16 @@ type Options struct {
 	// (klauspost/compress levels; default 3: 4.5% smaller than 2 at the
 	// same speed, while 4 costs 50% more time for 3% more).
 	ZstdLevel int
-	// LiteralEntropy Huffman-codes the literals of the zstd frames. Off by
-	// default: on the 10,000-sample synthetic cohort the genotype sections
-	// are then 10% larger (11.1 to 12.2 MB) but decompress in half the time
-	// (18.6 to 9.7 ms), which is most of a whole-chromosome query; the
-	// literals are mostly bit planes, which Huffman coding barely shrinks.
-	// Readers are the same either way.
-	LiteralEntropy bool
+	// RawLiteralsFrom is the number of samples from which a chunk's zstd
+	// frames store their literals raw instead of Huffman-coded (default
+	// 4096). Rows of many samples are mostly bit planes, which Huffman
+	// coding barely shrinks and which then decompress in half the time: on
+	// the 10,000-sample synthetic cohort the genotype sections are 10%
+	// larger (9.3 to 10.4 MB) and decompress in 10 ms instead of 17.5 ms,
+	// most of a whole-chromosome query. Below a few thousand samples a
+	// chromosome decompresses in a few milliseconds either way, and the
+	// smaller store is worth more. Readers are the same either way.
+	RawLiteralsFrom int
 	// NoSync skips fsync (tests only; a crash may then lose a commit).
 	NoSync bool
 }
@@ -64,14 +67,47 @@ func (o *Options) EnsureDefaults() *Options {
 	if o.ZstdLevel == 0 {
 		o.ZstdLevel = 3
 	}
+	if o.RawLiteralsFrom == 0 {
+		o.RawLiteralsFrom = 4096
+	}
 	return o
 }
 
-// newEncoder returns a zstd encoder for chunk sections with these options.
-func (o *Options) newEncoder() (*zstd.Encoder, error) {
-	return zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevel(o.ZstdLevel)),
-		zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(false),
-		zstd.WithNoEntropyCompression(!o.LiteralEntropy))
+// sectionEncoders compresses chunk sections: with Huffman-coded literals,
+// or raw literals for chunks of Options.RawLiteralsFrom samples or more.
+type sectionEncoders struct {
+	huff, raw *zstd.Encoder
+	rawFrom   int
+}
+
+// newEncoders returns the zstd encoders for chunk sections with these
+// options.
+func (o *Options) newEncoders() (*sectionEncoders, error) {
+	e := &sectionEncoders{rawFrom: o.RawLiteralsFrom}
+	var err error
+	for _, raw := range []bool{false, true} {
+		enc, err2 := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevel(o.ZstdLevel)),
+			zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(false), zstd.WithNoEntropyCompression(raw))
+		if raw {
+			e.raw = enc
+		} else {
+			e.huff = enc
+		}
+		err = errors.Join(err, err2)
+	}
+	return e, err
+}
+
+// forSamples returns the encoder for a chunk of n samples (nil: store
+// sections uncompressed).
+func (e *sectionEncoders) forSamples(n int) *zstd.Encoder {
+	switch {
+	case e == nil:
+		return nil
+	case n >= e.rawFrom:
+		return e.raw
+	}
+	return e.huff
 }
 
 // Validate reports options out of range.
@@ -83,6 +119,8 @@ func (o *Options) Validate() error {
 		return fmt.Errorf("store options: ChunkBytes %d out of range 1KiB..1GiB", o.ChunkBytes)
 	case o.Workers < 1 || o.Workers > 1024:
 		return fmt.Errorf("store options: Workers %d out of range 1..1024", o.Workers)
+	case o.RawLiteralsFrom < 0:
+		return fmt.Errorf("store options: RawLiteralsFrom %d is negative", o.RawLiteralsFrom)
 	case o.ZstdLevel < 1 || o.ZstdLevel > 4:
 		return fmt.Errorf("store options: ZstdLevel %d out of range 1..4", o.ZstdLevel)
 	}

@@ -131,7 +131,11 @@ func TestChunkVersion1(t *testing.T) {
 		cb.rows = e.Append(cb.rows, r)
 		cb.rowLens = append(cb.rowLens, len(cb.rows))
 		cb.phaseRef = ref
-		b := cb.encode(nil)
+		cb.noSplit = true
+		b, err := cb.encode(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
 		b[8] = 1 // version 1
 		tail := len(b) - 4
 		return chunkFinish(b[:tail-len(chunkTrailer)])

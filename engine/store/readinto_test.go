@@ -42,6 +42,7 @@ func TestReadChunkInto(t *testing.T) {
 	}
 	m := s.Manifest()
 	var c Chunk
+	split := 0
 	check := func(ref *ChunkRef, parts ChunkParts) {
 		t.Helper()
 		want, err := s.ReadChunk(ref, parts)
@@ -50,6 +51,23 @@ func TestReadChunkInto(t *testing.T) {
 		}
 		if err := s.ReadChunkInto(ref, parts, &c); err != nil {
 			t.Fatal(err)
+		}
+		if want.Split != nil {
+			t.Fatalf("%s: ReadChunk left split rows", ref.File)
+		}
+		if c.Split != nil {
+			split++
+			if parts&PartGenotypes == 0 {
+				t.Fatalf("%s: split rows without genotypes", ref.File)
+			}
+			for i := 0; i < c.Len(); i++ {
+				if c.Split.Slot[i] < 0 && string(c.Row(i)) != string(want.Row(i)) {
+					t.Fatalf("%s: row %d, not split, differs", ref.File, i)
+				}
+			}
+			if err := c.join(c.Split); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if !chunkEqual(&c, want) {
 			t.Fatalf("%s (parts %d): ReadChunkInto differs from ReadChunk", ref.File, parts)
@@ -80,4 +98,7 @@ func TestReadChunkInto(t *testing.T) {
 	}
 	check(&m.Chunks[0], PartGenotypes)
 	check(&ref, PartGenotypes)
+	if split == 0 {
+		t.Fatal("no chunk had split rows")
+	}
 }

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/klauspost/compress/zstd"
-
 	"github.com/gentre/gentre/engine/geno"
 )
 
@@ -114,7 +112,7 @@ func (tx *Tx) rewriteBatch(batch uint32, keep []int, newSet []uint32) (int, erro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			enc, err := tx.s.opts.newEncoder()
+			enc, err := tx.s.opts.newEncoders()
 			if err != nil {
 				errs <- err
 				return
@@ -142,7 +140,7 @@ func (tx *Tx) rewriteBatch(batch uint32, keep []int, newSet []uint32) (int, erro
 	return len(idx), nil
 }
 
-func (tx *Tx) rewriteChunk(ref *ChunkRef, keep []int, newSet []uint32, enc *zstd.Encoder) (ChunkRef, error) {
+func (tx *Tx) rewriteChunk(ref *ChunkRef, keep []int, newSet []uint32, enc *sectionEncoders) (ChunkRef, error) {
 	c, err := tx.s.ReadChunk(ref, PartGenotypes|PartFormat)
 	if err != nil {
 		return ChunkRef{}, err
@@ -209,7 +207,10 @@ func (tx *Tx) rewriteChunk(ref *ChunkRef, keep []int, newSet []uint32, enc *zstd
 			cb.addKept(k, w, vals)
 		}
 	}
-	data := cb.encode(enc)
+	data, err := cb.encode(enc)
+	if err != nil {
+		return ChunkRef{}, err
+	}
 	rel, err := tx.CreateFile(dirChunks, ".gtc", data)
 	if err != nil {
 		return ChunkRef{}, err
