@@ -53,6 +53,9 @@ func init() {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "query" {
+		oneShotGC()
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
