@@ -10,6 +10,7 @@ import (
 
 	"github.com/gentre/gentre/engine/care"
 	"github.com/gentre/gentre/engine/geno"
+	"github.com/gentre/gentre/engine/store"
 )
 
 // care returns the release's care index, loading it on first use.
@@ -217,8 +218,9 @@ func (e *Engine) carrierSamples(ctx context.Context, v Variant) ([]uint32, error
 	found := false
 	var out []uint32
 	var view geno.View
+	var scratch store.Chunk // without the cache: split rows joined one at a time
 	for _, ref := range e.chunksIn(contig, v.Pos, v.Pos) {
-		c, _, err := e.readChunk(ref)
+		c, _, err := e.readChunkReusing(ref, &scratch)
 		if err != nil {
 			return nil, err
 		}
@@ -235,7 +237,11 @@ func (e *Engine) carrierSamples(ctx context.Context, v Variant) ([]uint32, error
 					continue
 				}
 				found = true
-				if err := view.Reset(c.Row(i), len(c.Samples)); err != nil {
+				row, err := c.WholeRow(i, nil)
+				if err != nil {
+					return nil, err
+				}
+				if err := view.Reset(row, len(c.Samples)); err != nil {
 					return nil, err
 				}
 				set := geno.NewBitset(len(c.Samples))

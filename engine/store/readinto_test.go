@@ -60,9 +60,20 @@ func TestReadChunkInto(t *testing.T) {
 			if parts&PartGenotypes == 0 {
 				t.Fatalf("%s: split rows without genotypes", ref.File)
 			}
+			var buf []byte
 			for i := 0; i < c.Len(); i++ {
 				if c.Split.Slot[i] < 0 && string(c.Row(i)) != string(want.Row(i)) {
 					t.Fatalf("%s: row %d, not split, differs", ref.File, i)
+				}
+				whole, err := c.WholeRow(i, buf[:0])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(whole) != string(want.Row(i)) {
+					t.Fatalf("%s: WholeRow(%d) differs from ReadChunk's row", ref.File, i)
+				}
+				if c.Split.Slot[i] >= 0 {
+					buf = whole
 				}
 			}
 			if err := c.join(c.Split); err != nil {

@@ -189,3 +189,48 @@ func (c *Chunk) join(s *SplitRows) error {
 	}
 	return nil
 }
+
+// WholeRow returns row i whole: Row(i) (the chunk's own bytes), or for a
+// split row of a chunk read by ReadChunkInto the row joined from its stub
+// and the columns' events at its slot, appended to dst (which must not hold
+// a row of the chunk; a buffer WholeRow joined into may be passed again).
+// Joining one row walks each column only up to the row's slot, without the
+// allocations of joining the whole chunk: what a single-variant question
+// needs.
+func (c *Chunk) WholeRow(i int, dst []byte) ([]byte, error) {
+	s := c.Split
+	if s == nil || s.Slot[i] < 0 {
+		return c.Row(i), nil
+	}
+	slot, ns := int(s.Slot[i]), len(s.Rows)
+	var miss []int32
+	var car []uint32
+	for col := range len(c.Samples) {
+		d := s.data[s.off[col]:s.off[col+1]]
+		at := -1
+		for len(d) > 0 && at < slot {
+			x, k := binary.Uvarint(d)
+			if k <= 0 || x>>2 >= uint64(ns-at-1) {
+				return dst, fmt.Errorf("%s: split column %d: %w", c.Name, col, ErrCorrupt)
+			}
+			d = d[k:]
+			at += int(x>>2) + 1
+			if at == slot {
+				if code := uint8(x & 3); code == geno.SplitMissing {
+					miss = append(miss, int32(col))
+				} else {
+					car = append(car, uint32(col)<<2|uint32(code))
+				}
+			}
+		}
+	}
+	t := s.Tot[3*slot : 3*slot+3]
+	if len(miss) != int(t[SplitKindMissing]) || len(car) != int(t[SplitKindHet]+t[SplitKindHom]) {
+		return dst, fmt.Errorf("%s: split row %d: totals do not match its columns: %w", c.Name, i, ErrCorrupt)
+	}
+	out, err := geno.JoinSparse(dst, c.Row(i), len(c.Samples), miss, car)
+	if err != nil {
+		return dst, fmt.Errorf("%s: split row %d: %v: %w", c.Name, i, err, ErrCorrupt)
+	}
+	return out[len(dst):], nil
+}
