@@ -92,42 +92,51 @@ func setLen2(p []byte, words int) (int, bool) {
 	return n, n <= len(p)
 }
 
+// Splitter splits and joins rows (SplitSparse, JoinSparse), reusing its
+// view; one Splitter is not for concurrent use.
+type Splitter struct {
+	v View
+}
+
 // SplitSparse splits a version 2 sparse Simple row of nSamples samples
 // (View.Simple, not dense): it appends the row's stub to dst and calls
 // fn(sample, code) for each sample of its missing set (SplitMissing) and
 // then each carrier (its slot mask), each in increasing sample order. It
 // returns the extended dst and true, or dst and false without calling fn
 // when the row is of another kind. A row Decode would reject is an error
-// wrapping ErrCorrupt.
-func SplitSparse(dst, row []byte, nSamples int, fn func(sample int, code uint8)) ([]byte, bool, error) {
-	var v View
+// wrapping ErrCorrupt (fn may have been called for some of its samples).
+func (sp *Splitter) SplitSparse(dst, row []byte, nSamples int, fn func(sample int, code uint8)) ([]byte, bool, error) {
+	v := &sp.v
 	if err := v.Reset(row, nSamples); err != nil {
 		return dst, false, err
 	}
 	if !v.v2 || v.tag != tagSparse || !v.Simple() {
 		return dst, false, nil
 	}
-	if err := v.checkSparse(); err != nil {
-		return dst, false, err
-	}
 	if err := v.m.checkList(); err != nil {
 		return dst, false, err
 	}
-	l, ok := layoutSparse(row, &v)
+	l, ok := layoutSparse(row, v)
 	if !ok || l.xEnd >= len(row) {
 		return dst, false, corrupt("sparse row fields overrun the row")
 	}
+	first := len(dst)
 	dst = append(dst, row[:l.mStart]...)
 	dst = append(dst, 0) // empty missing set
 	dst = append(dst, row[l.mEnd:l.xEnd]...)
 	dst = append(dst, 0) // no carriers
-	v.m.each(func(i int) { fn(i, SplitMissing) })
+	// nextCarrier checks each entry's sample and mask (a Simple row has no
+	// ALT indices).
 	d, cr := v.car, carrier{idx: -1}
+	v.m.each(func(i int) { fn(i, SplitMissing) })
 	for range v.ncar {
 		if d = v.nextCarrier(d, &cr); d == nil {
-			return dst, false, corrupt("bad carrier entry")
+			return dst[:first], false, corrupt("bad carrier entry")
 		}
 		fn(cr.idx, uint8(cr.mask))
+	}
+	if len(d) != 0 {
+		return dst[:first], false, corrupt("%d trailing bytes", len(d))
 	}
 	return dst, true, nil
 }
@@ -137,15 +146,15 @@ func SplitSparse(dst, row []byte, nSamples int, fn func(sample int, code uint8))
 // sample<<2 | code (increasing samples, codes SplitAlt0..SplitHom). It is
 // the exact row SplitSparse split. A stub that is not one, or lists out of
 // order or range, are an error wrapping ErrCorrupt.
-func JoinSparse(dst, stub []byte, nSamples int, missing []int32, carriers []uint32) ([]byte, error) {
-	var v View
+func (sp *Splitter) JoinSparse(dst, stub []byte, nSamples int, missing []int32, carriers []uint32) ([]byte, error) {
+	v := &sp.v
 	if err := v.Reset(stub, nSamples); err != nil {
 		return dst, err
 	}
 	if !v.v2 || v.tag != tagSparse || !v.Simple() || !v.m.empty() || v.ncar != 0 {
 		return dst, corrupt("not a split row's stub")
 	}
-	l, ok := layoutSparse(stub, &v)
+	l, ok := layoutSparse(stub, v)
 	if !ok || l.xEnd != len(stub)-1 || stub[l.xEnd] != 0 {
 		return dst, corrupt("not a split row's stub")
 	}

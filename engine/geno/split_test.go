@@ -15,6 +15,7 @@ func TestSplitJoin(t *testing.T) {
 	var e Encoder
 	var r Row
 	var v View
+	var spl Splitter
 	split := 0
 	for _, n := range testSizes {
 		specs := fixedSpecs(n)
@@ -31,7 +32,7 @@ func TestSplitJoin(t *testing.T) {
 			var missing []int32
 			var carriers []uint32
 			codes := map[int]uint8{}
-			stub, ok, err := SplitSparse([]byte("prefix"), row, n, func(i int, code uint8) {
+			stub, ok, err := spl.SplitSparse([]byte("prefix"), row, n, func(i int, code uint8) {
 				if _, dup := codes[i]; dup {
 					t.Fatalf("%v: sample %d split twice", sp, i)
 				}
@@ -59,7 +60,7 @@ func TestSplitJoin(t *testing.T) {
 			}
 			split++
 			stub = stub[6:]
-			joined, err := JoinSparse([]byte("x"), stub, n, missing, carriers)
+			joined, err := spl.JoinSparse([]byte("x"), stub, n, missing, carriers)
 			if err != nil {
 				t.Fatalf("%v: join: %v", sp, err)
 			}
@@ -125,6 +126,7 @@ func TestSplitJoin(t *testing.T) {
 func TestJoinRejects(t *testing.T) {
 	var e Encoder
 	var r Row
+	var spl Splitter
 	n := 100
 	r.Reset(2, n, 2)
 	for i := range n {
@@ -134,7 +136,7 @@ func TestJoinRejects(t *testing.T) {
 	r.GT[10], r.GT[11] = 0, 1
 	r.GT[40], r.GT[41] = Missing, Missing
 	row := e.Append(nil, &r)
-	stub, ok, err := SplitSparse(nil, row, n, func(int, uint8) {})
+	stub, ok, err := spl.SplitSparse(nil, row, n, func(int, uint8) {})
 	if err != nil || !ok {
 		t.Fatalf("split: %v %v", ok, err)
 	}
@@ -151,11 +153,11 @@ func TestJoinRejects(t *testing.T) {
 		"carrier too large":  {stub, nil, []uint32{uint32(n)<<2 | 3}},
 		"truncated stub":     {stub[:len(stub)-1], nil, nil},
 	} {
-		if _, err := JoinSparse(nil, c.stub, n, c.missing, c.carriers); !errors.Is(err, ErrCorrupt) {
+		if _, err := spl.JoinSparse(nil, c.stub, n, c.missing, c.carriers); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, _, err := SplitSparse(nil, row[:len(row)-1], n, func(int, uint8) {}); !errors.Is(err, ErrCorrupt) {
+	if _, _, err := spl.SplitSparse(nil, row[:len(row)-1], n, func(int, uint8) {}); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("truncated row split: %v", err)
 	}
 }

@@ -288,6 +288,7 @@ type chunkBuilder struct {
 	lastPos  int64
 	phaseRef []uint64 // the rows' phase reference (nil: none)
 	noSplit  bool     // tests: write every row whole, as version 2 did
+	scr      splitScratch
 }
 
 func (cb *chunkBuilder) reset(batch uint32, contig string, samples []uint32, keptKeys []string) {
@@ -325,6 +326,9 @@ func (cb *chunkBuilder) addKept(k int, width int, values []float32) {
 // encode returns the chunk file's bytes.
 func (cb *chunkBuilder) encode(encs *sectionEncoders) ([]byte, error) {
 	enc := encs.forSamples(len(cb.samples))
+	if encs != nil && encs.err != nil {
+		return nil, encs.err
+	}
 	var h []byte
 	h = binary.AppendUvarint(h, uint64(cb.batch))
 	h = appendString(h, cb.contig)
@@ -380,11 +384,10 @@ func (cb *chunkBuilder) encode(encs *sectionEncoders) ([]byte, error) {
 // calls go in T, column by column (docs/format.md, "Split rows").
 func (cb *chunkBuilder) genotypes() (g, t []byte, err error) {
 	n := len(cb.samples)
-	stubs := make([]byte, 0, len(cb.rows))
-	lens := make([]int, len(cb.rowLens))
-	var slots []int // row of each split row
-	var tot []int   // per split row: missing, het, hom
-	var ev []uint64 // column<<32 | slot<<2 | code
+	sc := &cb.scr
+	stubs := sc.stubs[:0]
+	lens := grow(sc.lens, len(cb.rowLens))
+	slots, tot, ev := sc.slots[:0], sc.tot[:0], sc.ev[:0]
 	off := 0
 	for i, l := range cb.rowLens {
 		row := cb.rows[off : off+l]
@@ -394,7 +397,7 @@ func (cb *chunkBuilder) genotypes() (g, t []byte, err error) {
 		var miss, het, hom int
 		var ok bool
 		if !cb.noSplit {
-			stubs, ok, err = geno.SplitSparse(stubs, row, n, func(col int, code uint8) {
+			stubs, ok, err = sc.splitter.SplitSparse(stubs, row, n, func(col int, code uint8) {
 				ev = append(ev, uint64(col)<<32|slot<<2|uint64(code))
 				switch code {
 				case geno.SplitMissing:
@@ -417,32 +420,35 @@ func (cb *chunkBuilder) genotypes() (g, t []byte, err error) {
 		}
 		lens[i] = len(stubs) - before
 	}
-	g = binary.AppendUvarint(make([]byte, 0, len(stubs)+3*len(lens)+8), uint64(len(lens)))
+	sc.stubs, sc.lens, sc.slots, sc.tot, sc.ev = stubs, lens, slots, tot, ev
+	g = binary.AppendUvarint(sc.g[:0], uint64(len(lens)))
 	for _, l := range lens {
 		g = binary.AppendUvarint(g, uint64(l))
 	}
 	g = append(g, stubs...)
+	sc.g = g
 	if len(slots) == 0 {
 		return g, nil, nil
 	}
 
 	// Events by column; within a column they stay in slot order.
-	start := make([]int, n+1)
+	start := grow(sc.start, n+1)
+	clear(start)
 	for _, x := range ev {
 		start[x>>32+1]++
 	}
 	for c := range n {
 		start[c+1] += start[c]
 	}
-	byCol := make([]uint64, len(ev))
-	next := append([]int(nil), start[:n]...)
+	byCol := grow(sc.byCol, len(ev))
+	next := append(sc.next[:0], start[:n]...)
 	for _, x := range ev {
 		c := x >> 32
 		byCol[next[c]] = x
 		next[c]++
 	}
-	data := make([]byte, 0, 2*len(ev))
-	colLen := make([]int, n)
+	data := sc.data[:0]
+	colLen := grow(sc.colLen, n)
 	for c := range n {
 		before, prev := len(data), -1
 		for _, x := range byCol[start[c]:start[c+1]] {
@@ -452,7 +458,8 @@ func (cb *chunkBuilder) genotypes() (g, t []byte, err error) {
 		}
 		colLen[c] = len(data) - before
 	}
-	t = binary.AppendUvarint(make([]byte, 0, len(data)+2*n+8*len(slots)+16), uint64(len(slots)))
+	sc.start, sc.byCol, sc.next, sc.data, sc.colLen = start, byCol, next, data, colLen
+	t = binary.AppendUvarint(sc.t[:0], uint64(len(slots)))
 	prev := -1
 	for _, r := range slots {
 		t = binary.AppendUvarint(t, uint64(r-prev-1))
@@ -465,5 +472,17 @@ func (cb *chunkBuilder) genotypes() (g, t []byte, err error) {
 	for _, l := range colLen {
 		t = binary.AppendUvarint(t, uint64(l))
 	}
-	return g, append(t, data...), nil
+	t = append(t, data...)
+	sc.t = t
+	return g, t, nil
+}
+
+// splitScratch is chunkBuilder.genotypes' storage, kept for the next chunk
+// (builders are reused).
+type splitScratch struct {
+	stubs, g, t, data   []byte
+	lens, slots, tot    []int
+	start, next, colLen []int
+	ev, byCol           []uint64
+	splitter            geno.Splitter
 }

@@ -75,39 +75,38 @@ func (o *Options) EnsureDefaults() *Options {
 
 // sectionEncoders compresses chunk sections: with Huffman-coded literals,
 // or raw literals for chunks of Options.RawLiteralsFrom samples or more.
+// Each encoder is made when first needed (one costs a few milliseconds and
+// megabytes).
 type sectionEncoders struct {
 	huff, raw *zstd.Encoder
+	level     int
 	rawFrom   int
+	err       error
 }
 
 // newEncoders returns the zstd encoders for chunk sections with these
 // options.
 func (o *Options) newEncoders() (*sectionEncoders, error) {
-	e := &sectionEncoders{rawFrom: o.RawLiteralsFrom}
-	var err error
-	for _, raw := range []bool{false, true} {
-		enc, err2 := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevel(o.ZstdLevel)),
-			zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(false), zstd.WithNoEntropyCompression(raw))
-		if raw {
-			e.raw = enc
-		} else {
-			e.huff = enc
-		}
-		err = errors.Join(err, err2)
-	}
-	return e, err
+	return &sectionEncoders{level: o.ZstdLevel, rawFrom: o.RawLiteralsFrom}, nil
 }
 
 // forSamples returns the encoder for a chunk of n samples (nil: store
-// sections uncompressed).
+// sections uncompressed, also when the encoder cannot be made, which err
+// then reports).
 func (e *sectionEncoders) forSamples(n int) *zstd.Encoder {
-	switch {
-	case e == nil:
+	if e == nil {
 		return nil
-	case n >= e.rawFrom:
-		return e.raw
 	}
-	return e.huff
+	raw := n >= e.rawFrom
+	p := &e.huff
+	if raw {
+		p = &e.raw
+	}
+	if *p == nil && e.err == nil {
+		*p, e.err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.EncoderLevel(e.level)),
+			zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(false), zstd.WithNoEntropyCompression(raw))
+	}
+	return *p
 }
 
 // Validate reports options out of range.

@@ -174,10 +174,11 @@ func (c *Chunk) join(s *SplitRows) error {
 	}
 	buf := make([]byte, 0, size+4*start[ns]+8*ns)
 	ends := make([]int, ns)
+	var sp geno.Splitter
 	for i, r := range s.Rows {
 		var err error
 		a := start[i]
-		if buf, err = geno.JoinSparse(buf, c.rows[r], n, miss[a:a+nMiss[i]], car[a:a+nCar[i]]); err != nil {
+		if buf, err = sp.JoinSparse(buf, c.rows[r], n, miss[a:a+nMiss[i]], car[a:a+nCar[i]]); err != nil {
 			return fmt.Errorf("split row %d: %v: %w", r, err, ErrCorrupt)
 		}
 		ends[i] = len(buf)
@@ -228,7 +229,8 @@ func (c *Chunk) WholeRow(i int, dst []byte) ([]byte, error) {
 	if len(miss) != int(t[SplitKindMissing]) || len(car) != int(t[SplitKindHet]+t[SplitKindHom]) {
 		return dst, fmt.Errorf("%s: split row %d: totals do not match its columns: %w", c.Name, i, ErrCorrupt)
 	}
-	out, err := geno.JoinSparse(dst, c.Row(i), len(c.Samples), miss, car)
+	var sp geno.Splitter
+	out, err := sp.JoinSparse(dst, c.Row(i), len(c.Samples), miss, car)
 	if err != nil {
 		return dst, fmt.Errorf("%s: split row %d: %v: %w", c.Name, i, err, ErrCorrupt)
 	}
