@@ -151,7 +151,10 @@ func (e *Engine) Freq(ctx context.Context, p *FreqPlan, emit func(*FreqRow) erro
 			}
 		}()
 	}
-	defer wg.Wait()
+	defer func() {
+		cancel() // first: the feeder stops, closes next, and the workers end
+		wg.Wait()
+	}()
 
 	nIn := int64(e.cohortSize(p.In))
 	nVs := int64(0)
