@@ -440,6 +440,16 @@ func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32, rb
 		if w.plan.HasVs {
 			r.vs.AC, r.vs.Het, r.vs.HomAlt = take(na), take(na), take(na)
 		}
+		if sp != nil && sp.Slot[i] >= 0 {
+			// A split row: its stub is every sample hom-REF.
+			s := int(sp.Slot[i])
+			spIn.fill(&r.in, sp.Tot, s, ls.nIn)
+			if w.plan.HasVs {
+				spVs.fill(&r.vs, sp.Tot, s, ls.nVs)
+			}
+			recs = append(recs, r)
+			continue
+		}
 		slot, dense := -1, false
 		if ix != nil {
 			slot, dense = int(ix.slot[i]), ix.dense[i]
@@ -469,30 +479,22 @@ func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32, rb
 		default:
 			w.view.CountSized(ls.vs, ls.nVs, &r.vs)
 		}
-		if sp != nil {
-			if slot := sp.Slot[i]; slot >= 0 {
-				spIn.add(&r.in, sp.Tot, int(slot))
-				if w.plan.HasVs {
-					spVs.add(&r.vs, sp.Tot, int(slot))
-				}
-			}
-		}
 		recs = append(recs, r)
 	}
 	rb.recs = recs
 	return nil
 }
 
-// splitSide is one side's counters of a chunk's split rows: three per
-// slot (missing, het, hom), of its members or, for a side of more than half
-// the batch, of the other columns, taken from the totals; nil cnt: every
-// column, the totals themselves.
+// splitSide is one side's counters of a chunk's split rows
+// (store.SplitCounters per slot), of its members or, for a side of more
+// than half the batch, of the other columns, taken from the totals; nil
+// cnt: every column, the totals themselves.
 type splitSide struct {
 	cnt        []int32
 	complement bool
 }
 
-// prepareSplit walks the events of the side's columns set (nil: every
+// prepareSplit adds the split calls of the side's columns set (nil: every
 // column; n of ns columns) into cnt (returned, reused); comp is scratch for
 // a complement.
 func prepareSplit(sp *store.SplitRows, set *geno.Bitset, n, ns int, cnt []int32, comp **geno.Bitset) (splitSide, []int32, error) {
@@ -512,7 +514,7 @@ func prepareSplit(sp *store.SplitRows, set *geno.Bitset, n, ns int, cnt []int32,
 		}
 		walk, complement = *comp, true
 	}
-	cnt = growTo(cnt, 3*len(sp.Rows))
+	cnt = growTo(cnt, store.SplitCounters*len(sp.Rows))
 	clear(cnt)
 	for wi, w := range walk.Words {
 		for ; w != 0; w &= w - 1 {
@@ -524,25 +526,28 @@ func prepareSplit(sp *store.SplitRows, set *geno.Bitset, n, ns int, cnt []int32,
 	return splitSide{cnt: cnt, complement: complement}, cnt, nil
 }
 
-// add adds to c, the counts of a split row's stub, the side's split calls
-// at the row's slot.
-func (sd *splitSide) add(c *geno.Counts, tot []int32, slot int) {
-	t := tot[3*slot : 3*slot+3]
-	m, het, hom := t[0], t[1], t[2]
+// fill sets c to the side's counts at the split row in slot s: n hom-REF
+// calls (the stub) plus its columns' split calls.
+func (sd *splitSide) fill(c *geno.Counts, tot []int32, s, n int) {
+	const k = store.SplitCounters
+	var x [k]int32
+	t := tot[k*s : k*s+k]
 	switch {
 	case sd.cnt == nil:
+		copy(x[:], t)
 	case sd.complement:
-		x := sd.cnt[3*slot : 3*slot+3]
-		m, het, hom = m-x[0], het-x[1], hom-x[2]
+		m := sd.cnt[k*s : k*s+k]
+		for j := range x {
+			x[j] = t[j] - m[j]
+		}
 	default:
-		x := sd.cnt[3*slot : 3*slot+3]
-		m, het, hom = x[0], x[1], x[2]
+		copy(x[:], sd.cnt[k*s:k*s+k])
 	}
-	c.AN -= 2 * int64(m)
-	c.Missing += int64(m)
-	c.AC[0] += int64(het) + 2*int64(hom)
-	c.Het[0] += int64(het)
-	c.HomAlt[0] += int64(hom)
+	c.AN = 2*int64(n) + int64(x[store.SplitAN])
+	c.Missing = int64(x[store.SplitMissing])
+	c.AC[0] = int64(x[store.SplitAC])
+	c.Het[0] = int64(x[store.SplitHet])
+	c.HomAlt[0] = int64(x[store.SplitHomAlt])
 }
 
 // growTo returns s resized to n elements, reusing its storage when it can.

@@ -379,15 +379,15 @@ func (cb *chunkBuilder) encode(encs *sectionEncoders) ([]byte, error) {
 }
 
 // genotypes returns the G section and the T section (nil when no row is
-// split): each sparse Simple row's missing set and carriers are taken out
-// of it (geno.SplitSparse), its stub goes in G, and the split samples'
-// calls go in T, column by column (docs/format.md, "Split rows").
+// split): each sparse Simple row's missing set, exceptions and carriers are
+// taken out of it (geno.SplitSparse), its stub goes in G, and the split
+// samples' calls go in T, column by column (docs/format.md, "Split rows").
 func (cb *chunkBuilder) genotypes() (g, t []byte, err error) {
 	n := len(cb.samples)
 	sc := &cb.scr
 	stubs := sc.stubs[:0]
 	lens := grow(sc.lens, len(cb.rowLens))
-	slots, tot, ev := sc.slots[:0], sc.tot[:0], sc.ev[:0]
+	slots, tot, ev, exc := sc.slots[:0], sc.tot[:0], sc.ev[:0], sc.exc[:0]
 	off := 0
 	for i, l := range cb.rowLens {
 		row := cb.rows[off : off+l]
@@ -398,15 +398,18 @@ func (cb *chunkBuilder) genotypes() (g, t []byte, err error) {
 		var ok bool
 		if !cb.noSplit {
 			stubs, ok, err = sc.splitter.SplitSparse(stubs, row, n, func(col int, code uint8) {
-				ev = append(ev, uint64(col)<<32|slot<<2|uint64(code))
-				switch code {
-				case geno.SplitMissing:
+				switch {
+				case code >= geno.SplitException:
+					exc = append(exc, uint64(col)<<32|slot<<4|uint64(code-geno.SplitException))
+					return
+				case code == geno.SplitMissing:
 					miss++
-				case geno.SplitHom:
+				case code == geno.SplitHom:
 					hom++
 				default:
 					het++
 				}
+				ev = append(ev, uint64(col)<<32|slot<<2|uint64(code))
 			})
 			if err != nil {
 				return nil, nil, fmt.Errorf("genotype row %d: %w", i, err)
@@ -420,7 +423,7 @@ func (cb *chunkBuilder) genotypes() (g, t []byte, err error) {
 		}
 		lens[i] = len(stubs) - before
 	}
-	sc.stubs, sc.lens, sc.slots, sc.tot, sc.ev = stubs, lens, slots, tot, ev
+	sc.stubs, sc.lens, sc.slots, sc.tot, sc.ev, sc.exc = stubs, lens, slots, tot, ev, exc
 	g = binary.AppendUvarint(sc.g[:0], uint64(len(lens)))
 	for _, l := range lens {
 		g = binary.AppendUvarint(g, uint64(l))
@@ -431,34 +434,13 @@ func (cb *chunkBuilder) genotypes() (g, t []byte, err error) {
 		return g, nil, nil
 	}
 
-	// Events by column; within a column they stay in slot order.
-	start := grow(sc.start, n+1)
-	clear(start)
-	for _, x := range ev {
-		start[x>>32+1]++
-	}
-	for c := range n {
-		start[c+1] += start[c]
-	}
-	byCol := grow(sc.byCol, len(ev))
-	next := append(sc.next[:0], start[:n]...)
-	for _, x := range ev {
-		c := x >> 32
-		byCol[next[c]] = x
-		next[c]++
-	}
-	data := sc.data[:0]
-	colLen := grow(sc.colLen, n)
-	for c := range n {
-		before, prev := len(data), -1
-		for _, x := range byCol[start[c]:start[c+1]] {
-			slot := int(x>>2) & (1<<30 - 1)
-			data = binary.AppendUvarint(data, uint64(slot-prev-1)<<2|x&3)
-			prev = slot
-		}
-		colLen[c] = len(data) - before
-	}
-	sc.start, sc.byCol, sc.next, sc.data, sc.colLen = start, byCol, next, data, colLen
+	// Events, then exceptions, column by column; within a column they stay
+	// in slot order (a counting sort by column is stable).
+	evData, evLen := sc.byColumn(ev, n, sc.evData[:0], sc.evLen, 2, func(d []byte, x uint64) []byte { return d })
+	excData, excLen := sc.byColumn(exc, n, sc.excData[:0], sc.excLen, 4, func(d []byte, x uint64) []byte {
+		return append(d, byte(x&15))
+	})
+	sc.evData, sc.evLen, sc.excData, sc.excLen = evData, evLen, excData, excLen
 	t = binary.AppendUvarint(sc.t[:0], uint64(len(slots)))
 	prev := -1
 	for _, r := range slots {
@@ -469,20 +451,66 @@ func (cb *chunkBuilder) genotypes() (g, t []byte, err error) {
 		t = binary.AppendUvarint(t, uint64(x))
 	}
 	t = binary.AppendUvarint(t, uint64(n))
-	for _, l := range colLen {
+	for _, l := range evLen {
 		t = binary.AppendUvarint(t, uint64(l))
 	}
-	t = append(t, data...)
+	for _, l := range excLen {
+		t = binary.AppendUvarint(t, uint64(l))
+	}
+	t = append(t, evData...)
+	t = append(t, excData...)
 	sc.t = t
 	return g, t, nil
+}
+
+// byColumn appends to data the items (column<<32 | slot<<bits | rest),
+// column by column: each a uvarint of the slot gap (for events, shifted
+// left by bits with the rest in the low bits; for exceptions, bits is 4 and
+// the gap alone is written, then tail appends the rest), and returns data
+// and each column's length in bytes (in colLen's storage).
+func (sc *splitScratch) byColumn(items []uint64, n int, data []byte, colLen []int, bits uint, tail func([]byte, uint64) []byte) ([]byte, []int) {
+	start := grow(sc.start, n+1)
+	clear(start)
+	for _, x := range items {
+		start[x>>32+1]++
+	}
+	for c := range n {
+		start[c+1] += start[c]
+	}
+	byCol := grow(sc.byCol, len(items))
+	next := append(sc.next[:0], start[:n]...)
+	for _, x := range items {
+		c := x >> 32
+		byCol[next[c]] = x
+		next[c]++
+	}
+	sc.start, sc.byCol, sc.next = start, byCol, next
+	colLen = grow(colLen, n)
+	low := uint64(1)<<bits - 1
+	for c := range n {
+		before, prev := len(data), -1
+		for _, x := range byCol[start[c]:start[c+1]] {
+			slot := int(x&(1<<32-1)) >> bits
+			gap := uint64(slot - prev - 1)
+			if bits == 2 {
+				data = binary.AppendUvarint(data, gap<<2|x&low)
+			} else {
+				data = binary.AppendUvarint(data, gap)
+			}
+			data = tail(data, x)
+			prev = slot
+		}
+		colLen[c] = len(data) - before
+	}
+	return data, colLen
 }
 
 // splitScratch is chunkBuilder.genotypes' storage, kept for the next chunk
 // (builders are reused).
 type splitScratch struct {
-	stubs, g, t, data   []byte
-	lens, slots, tot    []int
-	start, next, colLen []int
-	ev, byCol           []uint64
-	splitter            geno.Splitter
+	stubs, g, t, evData, excData []byte
+	lens, slots, tot             []int
+	start, next, evLen, excLen   []int
+	ev, exc, byCol               []uint64
+	splitter                     geno.Splitter
 }

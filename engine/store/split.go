@@ -8,41 +8,72 @@ import (
 )
 
 // SplitRows is the sample-major part of a chunk (section T): for its split
-// rows (sparse Simple rows, geno.SplitSparse), each column's missing calls
-// and carriers. A chunk read by Store.ReadChunkInto keeps it, and its split
-// rows are then stubs; ReadChunk and DecodeChunk join every row back.
+// rows (sparse Simple rows, geno.SplitSparse), each column's missing calls,
+// exceptions and carriers. A chunk read by Store.ReadChunkInto keeps it,
+// and its split rows are then stubs (every sample hom-REF); ReadChunk and
+// DecodeChunk join every row back.
 type SplitRows struct {
 	// Rows holds the chunk row of each split row (its slot), increasing.
 	Rows []int32
 	// Slot holds each chunk row's slot, or -1 for a row not split.
 	Slot []int32
-	// Tot holds per slot the missing calls, hets (ALT in one slot) and
-	// hom-ALTs over every column: Tot[3*s : 3*s+3].
+	// Tot holds per slot what every column's split calls add to the counts
+	// of hom-REF calls: Tot[SplitCounters*s+k], k one of SplitAN ..
+	// SplitHomAlt.
 	Tot []int32
-	off []uint32 // column c's events are data[off[c]:off[c+1]]
-	// data holds the events, column after column: each uvarint
-	// gap<<2 | code, gap over slots (the previous slot, -1 at first, plus
-	// one plus gap), code geno.SplitMissing .. geno.SplitHom.
-	data []byte
+	// tot3 holds per slot the stored totals: missing calls, hets (an ALT in
+	// one slot), hom-ALTs.
+	tot3 []int32
+	// Column c's events are ev[evOff[c]:evOff[c+1]]: each a uvarint
+	// gap<<2 | code, gap over slots (the previous slot, -1 at first, plus one
+	// plus gap), code geno.SplitMissing .. geno.SplitHom. Its exceptions are
+	// exc[excOff[c]:excOff[c+1]]: each a uvarint slot gap, then one byte
+	// c0<<2 | c1 (geno.SplitException).
+	evOff, excOff []uint32
+	ev, exc       []byte
 }
 
-// Split event kinds, the index of a counter in Tot and in AddColumn's.
+// The counters of a split row's calls, per slot (SplitRows.Tot, AddColumn).
 const (
-	SplitKindMissing = 0
-	SplitKindHet     = 1
-	SplitKindHom     = 2
+	SplitAN = iota
+	SplitMissing
+	SplitAC
+	SplitHet
+	SplitHomAlt
+	SplitCounters
 )
 
-// splitKind maps an event code to its kind.
-var splitKind = [4]int{geno.SplitMissing: SplitKindMissing, geno.SplitAlt0: SplitKindHet, geno.SplitAlt1: SplitKindHet, geno.SplitHom: SplitKindHom}
+// splitEvents[code] is geno.SplitEvent(code) as counters.
+var splitEvents = func() (t [geno.SplitCodes][SplitCounters]int32) {
+	for code := range geno.SplitCodes {
+		e := geno.SplitEvent(uint8(code))
+		t[code] = [SplitCounters]int32{int32(e.AN), int32(e.Missing), int32(e.AC), int32(e.Het), int32(e.HomAlt)}
+	}
+	return t
+}()
 
-// AddColumn adds column c's events to cnt, three counters per slot (missing,
-// het, hom: cnt[3*slot+kind]); a corrupt column is an error wrapping
-// ErrCorrupt (the section's checksum makes that unlikely, but nothing is
-// indexed out of range either way).
+// AddColumn adds column c's split calls to cnt (SplitCounters counters per
+// slot); a corrupt column is an error wrapping ErrCorrupt (the section's
+// checksum makes that unlikely, and nothing is indexed out of range either
+// way).
 func (s *SplitRows) AddColumn(c int, cnt []int32) error {
-	d := s.data[s.off[c]:s.off[c+1]]
-	slot, n := -1, len(s.Rows)
+	return s.column(c, func(slot int, code uint8) {
+		e := &splitEvents[code]
+		x := cnt[SplitCounters*slot : SplitCounters*slot+SplitCounters]
+		x[0] += e[0]
+		x[1] += e[1]
+		x[2] += e[2]
+		x[3] += e[3]
+		x[4] += e[4]
+	})
+}
+
+// column calls fn(slot, code) for column c's split calls: events in slot
+// order, then exceptions in slot order (codes geno.SplitException..).
+func (s *SplitRows) column(c int, fn func(slot int, code uint8)) error {
+	n := len(s.Rows)
+	d := s.ev[s.evOff[c]:s.evOff[c+1]]
+	slot := -1
 	for len(d) > 0 {
 		var x uint64
 		if d[0] < 0x80 {
@@ -54,14 +85,34 @@ func (s *SplitRows) AddColumn(c int, cnt []int32) error {
 			}
 			x, d = v, d[k:]
 		}
-		g := x >> 2
-		if g >= uint64(n-slot-1) {
+		if g := x >> 2; g >= uint64(n-slot-1) {
 			return fmt.Errorf("split column %d: slot out of range: %w", c, ErrCorrupt)
+		} else {
+			slot += int(g) + 1
 		}
-		slot += int(g) + 1
-		cnt[3*slot+splitKind[x&3]]++
+		fn(slot, uint8(x&3))
+	}
+	if !eachException(s.exc[s.excOff[c]:s.excOff[c+1]], n, n, func(slot int, x byte) { fn(slot, geno.SplitException+x) }) {
+		return fmt.Errorf("split column %d: bad exception: %w", c, ErrCorrupt)
 	}
 	return nil
+}
+
+// eachException calls fn(slot, c0<<2|c1) for the exceptions in d (a
+// column's) of a chunk of n split rows, up to slot upTo; it reports false
+// on a corrupt entry.
+func eachException(d []byte, n, upTo int, fn func(slot int, x byte)) bool {
+	slot := -1
+	for len(d) > 0 && slot < upTo {
+		g, k := binary.Uvarint(d)
+		if k <= 0 || k >= len(d) || g >= uint64(n-slot-1) || d[k] > 15 {
+			return false
+		}
+		slot += int(g) + 1
+		fn(slot, d[k])
+		d = d[k+1:]
+	}
+	return true
 }
 
 // parseSplit reads section T into s (reusing its storage) for a chunk of
@@ -91,94 +142,128 @@ func parseSplit(d *decoder, s *SplitRows, nVariants, nSamples int) {
 		s.Rows[i] = int32(prev)
 		s.Slot[prev] = int32(i)
 	}
-	s.Tot = grow(s.Tot, 3*ns)
+	s.tot3 = grow(s.tot3, 3*ns)
 	for i := 0; i < 3*ns && d.err == nil; i++ {
 		v := d.uvarint()
 		if v > uint64(nSamples) {
 			d.err = fmt.Errorf("split row total out of range")
 			return
 		}
-		s.Tot[i] = int32(v)
+		s.tot3[i] = int32(v)
 	}
 	if nc := d.uvarint(); d.err == nil && nc != uint64(nSamples) {
 		d.err = fmt.Errorf("split rows of %d columns in a chunk of %d samples", nc, nSamples)
 		return
 	}
-	s.off = grow(s.off, nSamples+1)
-	total := uint64(0)
-	s.off[0] = 0
-	for c := 0; c < nSamples && d.err == nil; c++ {
-		total += d.uvarint()
-		if total > uint64(len(d.b)) {
-			d.err = fmt.Errorf("split columns overrun the section")
-			return
+	offsets := func(off []uint32) ([]uint32, uint64) {
+		off = grow(off, nSamples+1)
+		total := uint64(0)
+		off[0] = 0
+		for c := 0; c < nSamples && d.err == nil; c++ {
+			total += d.uvarint()
+			if total > uint64(len(d.b)) {
+				d.err = fmt.Errorf("split columns overrun the section")
+				return off, 0
+			}
+			off[c+1] = uint32(total)
 		}
-		s.off[c+1] = uint32(total)
+		return off, total
 	}
+	var nev, nexc uint64
+	s.evOff, nev = offsets(s.evOff)
+	s.excOff, nexc = offsets(s.excOff)
 	if d.err != nil {
 		return
 	}
-	if total != uint64(len(d.b)) {
-		d.err = fmt.Errorf("split columns are %d bytes, section holds %d", total, len(d.b))
+	if nev+nexc != uint64(len(d.b)) {
+		d.err = fmt.Errorf("split columns are %d bytes, section holds %d", nev+nexc, len(d.b))
 		return
 	}
-	s.data = d.b
+	s.ev, s.exc = d.b[:nev:nev], d.b[nev:]
 	d.b = nil
+	// Totals of the five counters: the stored ones, and the exceptions'.
+	s.Tot = grow(s.Tot, SplitCounters*ns)
+	for i := range ns {
+		m, het, hom := s.tot3[3*i], s.tot3[3*i+1], s.tot3[3*i+2]
+		copy(s.Tot[SplitCounters*i:], []int32{-2 * m, m, het + 2*hom, het, hom})
+	}
+	for c := range nSamples {
+		if !eachException(s.exc[s.excOff[c]:s.excOff[c+1]], ns, ns, func(slot int, x byte) {
+			e := &splitEvents[geno.SplitException+x]
+			t := s.Tot[SplitCounters*slot : SplitCounters*slot+SplitCounters]
+			for k := range t {
+				t[k] += e[k]
+			}
+		}) {
+			d.err = fmt.Errorf("split column %d: bad exception", c)
+			return
+		}
+	}
 }
 
 // join replaces c's split rows, stubs, by the whole rows, checking every
-// event and the totals.
+// call and the totals.
 func (c *Chunk) join(s *SplitRows) error {
 	n, ns := len(c.Samples), len(s.Rows)
-	// Each slot's missing samples and carriers, gathered column by column
-	// (so in sample order) into one array: per slot its missing samples
-	// from the front of its range, its carriers after them.
-	cnt := make([]int32, 3*ns)
+	// Each slot's missing samples, exceptions and carriers, gathered
+	// column by column (so in sample order).
+	cnt := make([]int32, 4*ns) // missing, het, hom, exceptions
 	for col := range n {
-		if err := s.AddColumn(col, cnt); err != nil {
+		if err := s.column(col, func(slot int, code uint8) {
+			switch {
+			case code >= geno.SplitException:
+				cnt[4*slot+3]++
+			case code == geno.SplitMissing:
+				cnt[4*slot]++
+			case code == geno.SplitHom:
+				cnt[4*slot+2]++
+			default:
+				cnt[4*slot+1]++
+			}
+		}); err != nil {
 			return err
 		}
 	}
-	start := make([]int, ns+1)
+	mStart, xStart, cStart := make([]int, ns+1), make([]int, ns+1), make([]int, ns+1)
 	for i := range ns {
 		for k := range 3 {
-			if cnt[3*i+k] != s.Tot[3*i+k] {
+			if cnt[4*i+k] != s.tot3[3*i+k] {
 				return fmt.Errorf("split row %d: totals do not match its columns: %w", s.Rows[i], ErrCorrupt)
 			}
 		}
-		start[i+1] = start[i] + int(cnt[3*i]+cnt[3*i+1]+cnt[3*i+2])
+		mStart[i+1] = mStart[i] + int(cnt[4*i])
+		cStart[i+1] = cStart[i] + int(cnt[4*i+1]+cnt[4*i+2])
+		xStart[i+1] = xStart[i] + int(cnt[4*i+3])
 	}
-	miss := make([]int32, start[ns])
-	car := make([]uint32, start[ns])
-	nMiss := make([]int, ns)
-	nCar := make([]int, ns)
+	miss := make([]int32, mStart[ns])
+	car := make([]uint32, cStart[ns])
+	exc := make([]uint32, xStart[ns])
+	nm, nc, nx := make([]int, ns), make([]int, ns), make([]int, ns)
 	for col := range n {
-		d := s.data[s.off[col]:s.off[col+1]]
-		slot := -1
-		for len(d) > 0 {
-			x, k := binary.Uvarint(d) // checked by AddColumn above
-			d = d[k:]
-			slot += int(x>>2) + 1
-			if code := uint8(x & 3); code == geno.SplitMissing {
-				miss[start[slot]+nMiss[slot]] = int32(col)
-				nMiss[slot]++
-			} else {
-				car[start[slot]+nCar[slot]] = uint32(col)<<2 | uint32(code)
-				nCar[slot]++
+		s.column(col, func(slot int, code uint8) { // checked above
+			switch {
+			case code >= geno.SplitException:
+				exc[xStart[slot]+nx[slot]] = uint32(col)<<4 | uint32(code-geno.SplitException)
+				nx[slot]++
+			case code == geno.SplitMissing:
+				miss[mStart[slot]+nm[slot]] = int32(col)
+				nm[slot]++
+			default:
+				car[cStart[slot]+nc[slot]] = uint32(col)<<2 | uint32(code)
+				nc[slot]++
 			}
-		}
+		})
 	}
 	size := 0
 	for _, r := range c.rows {
 		size += len(r)
 	}
-	buf := make([]byte, 0, size+4*start[ns]+8*ns)
+	buf := make([]byte, 0, size+4*(mStart[ns]+cStart[ns]+xStart[ns])+8*ns)
 	ends := make([]int, ns)
 	var sp geno.Splitter
 	for i, r := range s.Rows {
 		var err error
-		a := start[i]
-		if buf, err = sp.JoinSparse(buf, c.rows[r], n, miss[a:a+nMiss[i]], car[a:a+nCar[i]]); err != nil {
+		if buf, err = sp.JoinSparse(buf, c.rows[r], n, miss[mStart[i]:mStart[i+1]], exc[xStart[i]:xStart[i+1]], car[cStart[i]:cStart[i+1]]); err != nil {
 			return fmt.Errorf("split row %d: %v: %w", r, err, ErrCorrupt)
 		}
 		ends[i] = len(buf)
@@ -193,7 +278,7 @@ func (c *Chunk) join(s *SplitRows) error {
 
 // WholeRow returns row i whole: Row(i) (the chunk's own bytes), or for a
 // split row of a chunk read by ReadChunkInto the row joined from its stub
-// and the columns' events at its slot, appended to dst (which must not hold
+// and the columns' calls at its slot, appended to dst (which must not hold
 // a row of the chunk; a buffer WholeRow joined into may be passed again).
 // Joining one row walks each column only up to the row's slot, without the
 // allocations of joining the whole chunk: what a single-variant question
@@ -205,9 +290,9 @@ func (c *Chunk) WholeRow(i int, dst []byte) ([]byte, error) {
 	}
 	slot, ns := int(s.Slot[i]), len(s.Rows)
 	var miss []int32
-	var car []uint32
+	var exc, car []uint32
 	for col := range len(c.Samples) {
-		d := s.data[s.off[col]:s.off[col+1]]
+		d := s.ev[s.evOff[col]:s.evOff[col+1]]
 		at := -1
 		for len(d) > 0 && at < slot {
 			x, k := binary.Uvarint(d)
@@ -224,13 +309,20 @@ func (c *Chunk) WholeRow(i int, dst []byte) ([]byte, error) {
 				}
 			}
 		}
+		if !eachException(s.exc[s.excOff[col]:s.excOff[col+1]], ns, slot, func(at int, x byte) {
+			if at == slot {
+				exc = append(exc, uint32(col)<<4|uint32(x))
+			}
+		}) {
+			return dst, fmt.Errorf("%s: split column %d: %w", c.Name, col, ErrCorrupt)
+		}
 	}
-	t := s.Tot[3*slot : 3*slot+3]
-	if len(miss) != int(t[SplitKindMissing]) || len(car) != int(t[SplitKindHet]+t[SplitKindHom]) {
+	t := s.tot3[3*slot : 3*slot+3]
+	if len(miss) != int(t[0]) || len(car) != int(t[1]+t[2]) {
 		return dst, fmt.Errorf("%s: split row %d: totals do not match its columns: %w", c.Name, i, ErrCorrupt)
 	}
 	var sp geno.Splitter
-	out, err := sp.JoinSparse(dst, c.Row(i), len(c.Samples), miss, car)
+	out, err := sp.JoinSparse(dst, c.Row(i), len(c.Samples), miss, exc, car)
 	if err != nil {
 		return dst, fmt.Errorf("%s: split row %d: %v: %w", c.Name, i, err, ErrCorrupt)
 	}

@@ -33,6 +33,10 @@ func splitChunk(t *testing.T, n int) []section {
 		if v%4 == 0 {
 			r.GT[2*((v+5)%n)], r.GT[2*((v+5)%n)+1] = 1, 1 // a hom-ALT
 		}
+		if v%3 == 0 {
+			r.GT[2*((v+7)%n)] = geno.Missing // a half call: an exception
+			r.GT[2*((v+7)%n)+1] = 1
+		}
 		before := len(cb.rows)
 		cb.rows = e.Append(cb.rows, &r)
 		cb.rowLens = append(cb.rowLens, len(cb.rows)-before)
@@ -105,13 +109,27 @@ func TestSplitRowsChecked(t *testing.T) {
 	})
 	// The walk over one column refuses a slot out of range too.
 	sr2 := sr
-	sr2.data = append([]byte(nil), sr.data...)
-	last := len(sr2.off) - 2
-	for last >= 0 && sr2.off[last] == sr2.off[last+1] {
+	sr2.ev = append([]byte(nil), sr.ev...)
+	last := len(sr2.evOff) - 2
+	for last >= 0 && sr2.evOff[last] == sr2.evOff[last+1] {
 		last--
 	}
-	sr2.data[sr2.off[last+1]-1] = 0x7f
-	if err := sr2.AddColumn(last, make([]int32, 3*len(sr2.Rows))); !errors.Is(err, ErrCorrupt) {
+	sr2.ev[sr2.evOff[last+1]-1] = 0x7f
+	if err := sr2.AddColumn(last, make([]int32, SplitCounters*len(sr2.Rows))); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("AddColumn on a slot out of range: %v", err)
+	}
+	// And an exception's allele codes out of range.
+	sr3 := sr
+	sr3.exc = append([]byte(nil), sr.exc...)
+	if len(sr3.exc) == 0 {
+		t.Fatal("no exceptions split")
+	}
+	sr3.exc[len(sr3.exc)-1] = 16
+	col := len(sr3.excOff) - 2
+	for sr3.excOff[col] == sr3.excOff[col+1] {
+		col--
+	}
+	if err := sr3.AddColumn(col, make([]int32, SplitCounters*len(sr3.Rows))); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("AddColumn on a bad exception: %v", err)
 	}
 }
