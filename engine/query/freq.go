@@ -443,9 +443,9 @@ func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32, rb
 		if sp != nil && sp.Slot[i] >= 0 {
 			// A split row: its stub is every sample hom-REF.
 			s := int(sp.Slot[i])
-			spIn.fill(&r.in, sp.Tot, s, ls.nIn)
+			spIn.fill(&r.in, s, ls.nIn)
 			if w.plan.HasVs {
-				spVs.fill(&r.vs, sp.Tot, s, ls.nVs)
+				spVs.fill(&r.vs, s, ls.nVs)
 			}
 			recs = append(recs, r)
 			continue
@@ -492,6 +492,7 @@ func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32, rb
 type splitSide struct {
 	cnt        []int32
 	complement bool
+	tot        []int32 // SplitRows.Totals, when every column or a complement
 }
 
 // prepareSplit adds the split calls of the side's columns set (nil: every
@@ -499,7 +500,8 @@ type splitSide struct {
 // a complement.
 func prepareSplit(sp *store.SplitRows, set *geno.Bitset, n, ns int, cnt []int32, comp **geno.Bitset) (splitSide, []int32, error) {
 	if set == nil {
-		return splitSide{}, cnt, nil
+		tot, err := sp.Totals()
+		return splitSide{tot: tot}, cnt, err
 	}
 	walk, complement := set, false
 	if 2*n > ns {
@@ -523,20 +525,26 @@ func prepareSplit(sp *store.SplitRows, set *geno.Bitset, n, ns int, cnt []int32,
 			}
 		}
 	}
-	return splitSide{cnt: cnt, complement: complement}, cnt, nil
+	sd := splitSide{cnt: cnt, complement: complement}
+	if complement {
+		var err error
+		if sd.tot, err = sp.Totals(); err != nil {
+			return splitSide{}, cnt, err
+		}
+	}
+	return sd, cnt, nil
 }
 
 // fill sets c to the side's counts at the split row in slot s: n hom-REF
 // calls (the stub) plus its columns' split calls.
-func (sd *splitSide) fill(c *geno.Counts, tot []int32, s, n int) {
+func (sd *splitSide) fill(c *geno.Counts, s, n int) {
 	const k = store.SplitCounters
 	var x [k]int32
-	t := tot[k*s : k*s+k]
 	switch {
 	case sd.cnt == nil:
-		copy(x[:], t)
+		copy(x[:], sd.tot[k*s:k*s+k])
 	case sd.complement:
-		m := sd.cnt[k*s : k*s+k]
+		t, m := sd.tot[k*s:k*s+k], sd.cnt[k*s:k*s+k]
 		for j := range x {
 			x[j] = t[j] - m[j]
 		}

@@ -17,10 +17,10 @@ type SplitRows struct {
 	Rows []int32
 	// Slot holds each chunk row's slot, or -1 for a row not split.
 	Slot []int32
-	// Tot holds per slot what every column's split calls add to the counts
-	// of hom-REF calls: Tot[SplitCounters*s+k], k one of SplitAN ..
-	// SplitHomAlt.
-	Tot []int32
+	// tot holds per slot what every column's split calls add to the counts
+	// of hom-REF calls (Totals), made when first asked for.
+	tot     []int32
+	haveTot bool
 	// tot3 holds per slot the stored totals: missing calls, hets (an ALT in
 	// one slot), hom-ALTs.
 	tot3 []int32
@@ -33,7 +33,7 @@ type SplitRows struct {
 	ev, exc       []byte
 }
 
-// The counters of a split row's calls, per slot (SplitRows.Tot, AddColumn).
+// The counters of a split row's calls, per slot (SplitRows.Totals, AddColumn).
 const (
 	SplitAN = iota
 	SplitMissing
@@ -159,13 +159,30 @@ func parseSplit(d *decoder, s *SplitRows, nVariants, nSamples int) {
 		off = grow(off, nSamples+1)
 		total := uint64(0)
 		off[0] = 0
-		for c := 0; c < nSamples && d.err == nil; c++ {
-			total += d.uvarint()
-			if total > uint64(len(d.b)) {
+		b := d.b
+		for c := range nSamples {
+			var x uint64
+			switch {
+			case len(b) > 0 && b[0] < 0x80:
+				x, b = uint64(b[0]), b[1:]
+			default:
+				v, k := binary.Uvarint(b)
+				if k <= 0 {
+					d.err = fmt.Errorf("bad split column length")
+					return off, 0
+				}
+				x, b = v, b[k:]
+			}
+			if total += x; x > uint64(len(d.b)) || total > uint64(len(d.b)) {
 				d.err = fmt.Errorf("split columns overrun the section")
 				return off, 0
 			}
 			off[c+1] = uint32(total)
+		}
+		d.b = b
+		if total > uint64(len(b)) {
+			d.err = fmt.Errorf("split columns overrun the section")
+			return off, 0
 		}
 		return off, total
 	}
@@ -181,24 +198,36 @@ func parseSplit(d *decoder, s *SplitRows, nVariants, nSamples int) {
 	}
 	s.ev, s.exc = d.b[:nev:nev], d.b[nev:]
 	d.b = nil
-	// Totals of the five counters: the stored ones, and the exceptions'.
-	s.Tot = grow(s.Tot, SplitCounters*ns)
+	s.haveTot = false
+}
+
+// Totals returns per slot what every column's split calls add to the
+// counts of hom-REF calls: Totals()[SplitCounters*s+k], k one of SplitAN ..
+// SplitHomAlt. The first call walks every column's exceptions (the events'
+// totals are stored).
+func (s *SplitRows) Totals() ([]int32, error) {
+	if s.haveTot {
+		return s.tot, nil
+	}
+	ns := len(s.Rows)
+	s.tot = grow(s.tot, SplitCounters*ns)
 	for i := range ns {
 		m, het, hom := s.tot3[3*i], s.tot3[3*i+1], s.tot3[3*i+2]
-		copy(s.Tot[SplitCounters*i:], []int32{-2 * m, m, het + 2*hom, het, hom})
+		copy(s.tot[SplitCounters*i:], []int32{-2 * m, m, het + 2*hom, het, hom})
 	}
-	for c := range nSamples {
+	for c := range len(s.excOff) - 1 {
 		if !eachException(s.exc[s.excOff[c]:s.excOff[c+1]], ns, ns, func(slot int, x byte) {
 			e := &splitEvents[geno.SplitException+x]
-			t := s.Tot[SplitCounters*slot : SplitCounters*slot+SplitCounters]
+			t := s.tot[SplitCounters*slot : SplitCounters*slot+SplitCounters]
 			for k := range t {
 				t[k] += e[k]
 			}
 		}) {
-			d.err = fmt.Errorf("split column %d: bad exception", c)
-			return
+			return nil, fmt.Errorf("split column %d: bad exception: %w", c, ErrCorrupt)
 		}
 	}
+	s.haveTot = true
+	return s.tot, nil
 }
 
 // join replaces c's split rows, stubs, by the whole rows, checking every
