@@ -253,8 +253,11 @@ func (c *Chunk) decode(name string, b []byte, parts ChunkParts, scr *chunkScratc
 	if haveSplit && haveRows {
 		if scr != nil {
 			c.Split = &c.split
-		} else if err := c.join(&c.split); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+		} else {
+			if err := c.join(&c.split); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			c.split = SplitRows{} // the rows no longer need it: let it go
 		}
 	} else if haveSplit {
 		return fmt.Errorf("%s: split rows without genotype rows: %w", name, ErrCorrupt)

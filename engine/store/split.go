@@ -283,11 +283,14 @@ func (c *Chunk) join(s *SplitRows) error {
 			}
 		})
 	}
+	// Room for the stubs and, generously, their calls (at most 3 bytes for
+	// a missing sample or carrier at fewer than 2^21 samples, 5 for an
+	// exception), so that buf is not regrown as it fills.
 	size := 0
-	for _, r := range c.rows {
-		size += len(r)
+	for _, r := range s.Rows {
+		size += len(c.rows[r]) + 16
 	}
-	buf := make([]byte, 0, size+4*(mStart[ns]+cStart[ns]+xStart[ns])+8*ns)
+	buf := make([]byte, 0, size+3*(mStart[ns]+cStart[ns])+5*xStart[ns])
 	ends := make([]int, ns)
 	var sp geno.Splitter
 	for i, r := range s.Rows {
