@@ -300,6 +300,9 @@ func (c *Chunk) join(s *SplitRows) error {
 		}
 		ends[i] = len(buf)
 	}
+	if cap(buf) > len(buf)+len(buf)/8 {
+		buf = append(make([]byte, 0, len(buf)), buf...) // a cached chunk keeps it
+	}
 	prev := 0
 	for i, r := range s.Rows {
 		c.rows[r] = buf[prev:ends[i]:ends[i]]
