@@ -399,8 +399,9 @@ func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32, rb
 	// A cached chunk's Simple rows are counted from its sample index
 	// (chunk_cache.go): every sample from the index's totals; a cohort of
 	// at most half the batch from its members' events; a larger one as
-	// the totals less its complement's events. Other rows, and a chunk
-	// read without the cache, are counted row by row.
+	// the totals less its complement's events. Other rows are counted row
+	// by row, but for a chunk read without the cache its split rows
+	// (below).
 	var ix *sampleIndex
 	in := side{set: ls.in, n: ls.nIn}
 	vs := side{set: ls.vs, n: ls.nVs}
