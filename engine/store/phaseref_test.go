@@ -119,31 +119,71 @@ func TestPhaseReference(t *testing.T) {
 	check(kept)
 }
 
-// TestChunkVersion1: files written before the phase reference existed
-// (version 1) still read; a version 1 file with a phase section does not.
-func TestChunkVersion1(t *testing.T) {
-	build := func(ref []uint64) []byte {
+// TestOlderChunkVersions: files written before the phase reference
+// (version 1) and before split rows (version 2) still read, with the same
+// rows; a version 1 file with a phase section, or an older file with a
+// split rows section, does not.
+func TestOlderChunkVersions(t *testing.T) {
+	build := func(version byte, ref []uint64, split bool) []byte {
 		var cb chunkBuilder
 		cb.reset(0, "chr1", []uint32{0, 1, 2}, nil)
-		cb.addSite(100, "A", []string{"G"})
 		var e geno.Encoder
-		r := testRow(3, 1)
-		cb.rows = e.Append(cb.rows, r)
-		cb.rowLens = append(cb.rowLens, len(cb.rows))
+		for v := range 4 {
+			cb.addSite(int64(100+v), "A", []string{"G"})
+			before := len(cb.rows)
+			cb.rows = e.Append(cb.rows, testRow(3, v))
+			cb.rowLens = append(cb.rowLens, len(cb.rows)-before)
+		}
 		cb.phaseRef = ref
-		cb.noSplit = true
+		cb.noSplit = !split
 		b, err := cb.encode(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		b[8] = 1 // version 1
+		b[8] = version
 		tail := len(b) - 4
 		return chunkFinish(b[:tail-len(chunkTrailer)])
 	}
-	if _, err := DecodeChunk("v1.gtc", build(nil), PartGenotypes); err != nil {
-		t.Fatalf("version 1 chunk: %v", err)
+	v3 := build(3, []uint64{5}, true)
+	want, err := DecodeChunk("v3.gtc", v3, PartGenotypes)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := DecodeChunk("v1p.gtc", build([]uint64{5}), PartGenotypes); !errors.Is(err, ErrCorrupt) {
-		t.Fatalf("version 1 chunk with a phase section: %v, want ErrCorrupt", err)
+	secs, _ := parseSections("v3.gtc", v3, nil)
+	hasSplit := false
+	for _, s := range secs {
+		hasSplit = hasSplit || s.tag == secSplit
+	}
+	if !hasSplit {
+		t.Fatal("the version 3 file has no split rows")
+	}
+	for _, c := range []struct {
+		name    string
+		version byte
+		ref     []uint64
+		split   bool
+		ok      bool
+	}{
+		{"version 1", 1, nil, false, true},
+		{"version 1 with a phase section", 1, []uint64{5}, false, false},
+		{"version 2", 2, []uint64{5}, false, true},
+		{"version 2 with split rows", 2, []uint64{5}, true, false},
+		{"version 1 with split rows", 1, nil, true, false},
+	} {
+		got, err := DecodeChunk(c.name, build(c.version, c.ref, c.split), PartGenotypes)
+		if !c.ok {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Errorf("%s: %v, want ErrCorrupt", c.name, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		for i := range want.Len() {
+			if string(got.Row(i)) != string(want.Row(i)) {
+				t.Fatalf("%s: row %d differs from the version 3 file's", c.name, i)
+			}
+		}
 	}
 }
