@@ -58,10 +58,13 @@ func (tx *Tx) CreateChecked(dir, ext, magic string, body []byte) (string, error)
 }
 
 // Obsolete marks a file of the current release as no longer needed by the
-// new one; it is deleted after the commit.
+// new one; it is deleted after the commit. Safe for concurrent use, like
+// CreateFile (opt-out rewrites chunks in parallel).
 func (tx *Tx) Obsolete(rel string) {
 	if rel != "" {
+		tx.mu.Lock()
 		tx.obsolete = append(tx.obsolete, rel)
+		tx.mu.Unlock()
 	}
 }
 
