@@ -132,7 +132,7 @@ func (e *Engine) Freq(ctx context.Context, p *FreqPlan, emit func(*FreqRow) erro
 	}()
 	// Emitted chunks' record buffers, for the workers to reuse (one
 	// batch only: with several, records wait in pending across chunks).
-	free := make(chan *recBuf, 2*e.workers+e.workers)
+	free := make(chan *recBuf, 3*e.workers) // the window and one per worker
 	var wg sync.WaitGroup
 	for w := 0; w < e.workers; w++ {
 		wg.Add(1)
@@ -506,16 +506,7 @@ func prepareSplit(sp *store.SplitRows, set *geno.Bitset, n, ns int, cnt []int32,
 	}
 	walk, complement := set, false
 	if 2*n > ns {
-		if *comp == nil || (*comp).N != ns {
-			*comp = geno.NewBitset(ns)
-		}
-		for i, w := range set.Words {
-			(*comp).Words[i] = ^w
-		}
-		if r := ns % 64; r != 0 {
-			(*comp).Words[len((*comp).Words)-1] &= 1<<uint(r) - 1
-		}
-		walk, complement = *comp, true
+		walk, complement = complementOf(set, ns, comp), true
 	}
 	cnt = growTo(cnt, store.SplitCounters*len(sp.Rows))
 	clear(cnt)
@@ -601,20 +592,26 @@ func (sd *side) prepare(ix *sampleIndex, ns int, cnt []int32, comp **geno.Bitset
 	case 2*sd.n <= ns:
 		sd.mode, sd.walk = fromMembers, sd.set
 	default:
-		if *comp == nil || (*comp).N != ns {
-			*comp = geno.NewBitset(ns)
-		}
-		for i, w := range sd.set.Words {
-			(*comp).Words[i] = ^w
-		}
-		if r := ns % 64; r != 0 {
-			(*comp).Words[len((*comp).Words)-1] &= 1<<uint(r) - 1
-		}
-		sd.mode, sd.walk = fromComplement, *comp
+		sd.mode, sd.walk = fromComplement, complementOf(sd.set, ns, comp)
 	}
 	cnt = counters(cnt, ix.nSlot, true)
 	ix.count(sd.walk, cnt)
 	return cnt
+}
+
+// complementOf returns the columns of ns not in set, in *comp (made or
+// remade when it does not fit).
+func complementOf(set *geno.Bitset, ns int, comp **geno.Bitset) *geno.Bitset {
+	if *comp == nil || (*comp).N != ns {
+		*comp = geno.NewBitset(ns)
+	}
+	for i, w := range set.Words {
+		(*comp).Words[i] = ^w
+	}
+	if r := ns % 64; r != 0 {
+		(*comp).Words[len((*comp).Words)-1] &= 1<<uint(r) - 1
+	}
+	return *comp
 }
 
 // fill sets c to the side's counts at the Simple row in slot s (dense:
