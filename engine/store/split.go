@@ -57,7 +57,7 @@ var splitEvents = func() (t [geno.SplitCodes][SplitCounters]int32) {
 // checksum makes that unlikely, and nothing is indexed out of range either
 // way).
 func (s *SplitRows) AddColumn(c int, cnt []int32) error {
-	return s.column(c, func(slot int, code uint8) {
+	return s.column(c, len(s.Rows), func(slot int, code uint8) {
 		e := &splitEvents[code]
 		x := cnt[SplitCounters*slot : SplitCounters*slot+SplitCounters]
 		x[0] += e[0]
@@ -68,13 +68,14 @@ func (s *SplitRows) AddColumn(c int, cnt []int32) error {
 	})
 }
 
-// column calls fn(slot, code) for column c's split calls: events in slot
-// order, then exceptions in slot order (codes geno.SplitException..).
-func (s *SplitRows) column(c int, fn func(slot int, code uint8)) error {
+// column calls fn(slot, code) for column c's split calls at slots up to
+// upTo: events in slot order, then exceptions in slot order (codes
+// geno.SplitException..).
+func (s *SplitRows) column(c, upTo int, fn func(slot int, code uint8)) error {
 	n := len(s.Rows)
 	d := s.ev[s.evOff[c]:s.evOff[c+1]]
 	slot := -1
-	for len(d) > 0 {
+	for len(d) > 0 && slot < upTo {
 		var x uint64
 		if d[0] < 0x80 {
 			x, d = uint64(d[0]), d[1:]
@@ -90,9 +91,11 @@ func (s *SplitRows) column(c int, fn func(slot int, code uint8)) error {
 		} else {
 			slot += int(g) + 1
 		}
-		fn(slot, uint8(x&3))
+		if slot <= upTo {
+			fn(slot, uint8(x&3))
+		}
 	}
-	if !eachException(s.exc[s.excOff[c]:s.excOff[c+1]], n, n, func(slot int, x byte) { fn(slot, geno.SplitException+x) }) {
+	if !eachException(s.exc[s.excOff[c]:s.excOff[c+1]], n, upTo, func(slot int, x byte) { fn(slot, geno.SplitException+x) }) {
 		return fmt.Errorf("split column %d: bad exception: %w", c, ErrCorrupt)
 	}
 	return nil
@@ -108,8 +111,9 @@ func eachException(d []byte, n, upTo int, fn func(slot int, x byte)) bool {
 		if k <= 0 || k >= len(d) || g >= uint64(n-slot-1) || d[k] > 15 {
 			return false
 		}
-		slot += int(g) + 1
-		fn(slot, d[k])
+		if slot += int(g) + 1; slot <= upTo {
+			fn(slot, d[k])
+		}
 		d = d[k+1:]
 	}
 	return true
@@ -238,7 +242,7 @@ func (c *Chunk) join(s *SplitRows) error {
 	// column by column (so in sample order).
 	cnt := make([]int32, 4*ns) // missing, het, hom, exceptions
 	for col := range n {
-		if err := s.column(col, func(slot int, code uint8) {
+		if err := s.column(col, ns, func(slot int, code uint8) {
 			switch {
 			case code >= geno.SplitException:
 				cnt[4*slot+3]++
@@ -269,7 +273,7 @@ func (c *Chunk) join(s *SplitRows) error {
 	exc := make([]uint32, xStart[ns])
 	nm, nc, nx := make([]int, ns), make([]int, ns), make([]int, ns)
 	for col := range n {
-		s.column(col, func(slot int, code uint8) { // checked above
+		s.column(col, ns, func(slot int, code uint8) { // checked above
 			switch {
 			case code >= geno.SplitException:
 				exc[xStart[slot]+nx[slot]] = uint32(col)<<4 | uint32(code-geno.SplitException)
@@ -323,33 +327,22 @@ func (c *Chunk) WholeRow(i int, dst []byte) ([]byte, error) {
 	if s == nil || s.Slot[i] < 0 {
 		return c.Row(i), nil
 	}
-	slot, ns := int(s.Slot[i]), len(s.Rows)
+	slot := int(s.Slot[i])
 	var miss []int32
 	var exc, car []uint32
 	for col := range len(c.Samples) {
-		d := s.ev[s.evOff[col]:s.evOff[col+1]]
-		at := -1
-		for len(d) > 0 && at < slot {
-			x, k := binary.Uvarint(d)
-			if k <= 0 || x>>2 >= uint64(ns-at-1) {
-				return dst, fmt.Errorf("%s: split column %d: %w", c.Name, col, ErrCorrupt)
+		if err := s.column(col, slot, func(at int, code uint8) {
+			switch {
+			case at != slot:
+			case code >= geno.SplitException:
+				exc = append(exc, uint32(col)<<4|uint32(code-geno.SplitException))
+			case code == geno.SplitMissing:
+				miss = append(miss, int32(col))
+			default:
+				car = append(car, uint32(col)<<2|uint32(code))
 			}
-			d = d[k:]
-			at += int(x>>2) + 1
-			if at == slot {
-				if code := uint8(x & 3); code == geno.SplitMissing {
-					miss = append(miss, int32(col))
-				} else {
-					car = append(car, uint32(col)<<2|uint32(code))
-				}
-			}
-		}
-		if !eachException(s.exc[s.excOff[col]:s.excOff[col+1]], ns, slot, func(at int, x byte) {
-			if at == slot {
-				exc = append(exc, uint32(col)<<4|uint32(x))
-			}
-		}) {
-			return dst, fmt.Errorf("%s: split column %d: %w", c.Name, col, ErrCorrupt)
+		}); err != nil {
+			return dst, fmt.Errorf("%s: %w", c.Name, err)
 		}
 	}
 	t := s.tot3[3*slot : 3*slot+3]
