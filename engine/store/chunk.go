@@ -439,10 +439,8 @@ func (cb *chunkBuilder) genotypes() (g, t []byte, err error) {
 
 	// Events, then exceptions, column by column; within a column they stay
 	// in slot order (a counting sort by column is stable).
-	evData, evLen := sc.byColumn(ev, n, sc.evData[:0], sc.evLen, 2, func(d []byte, x uint64) []byte { return d })
-	excData, excLen := sc.byColumn(exc, n, sc.excData[:0], sc.excLen, 4, func(d []byte, x uint64) []byte {
-		return append(d, byte(x&15))
-	})
+	evData, evLen := sc.byColumn(ev, n, sc.evData[:0], sc.evLen, 2, false)
+	excData, excLen := sc.byColumn(exc, n, sc.excData[:0], sc.excLen, 4, true)
 	sc.evData, sc.evLen, sc.excData, sc.excLen = evData, evLen, excData, excLen
 	t = binary.AppendUvarint(sc.t[:0], uint64(len(slots)))
 	prev := -1
@@ -466,12 +464,12 @@ func (cb *chunkBuilder) genotypes() (g, t []byte, err error) {
 	return g, t, nil
 }
 
-// byColumn appends to data the items (column<<32 | slot<<bits | rest),
-// column by column: each a uvarint of the slot gap (for events, shifted
-// left by bits with the rest in the low bits; for exceptions, bits is 4 and
-// the gap alone is written, then tail appends the rest), and returns data
-// and each column's length in bytes (in colLen's storage).
-func (sc *splitScratch) byColumn(items []uint64, n int, data []byte, colLen []int, bits uint, tail func([]byte, uint64) []byte) ([]byte, []int) {
+// byColumn appends to data the items (column<<32 | slot<<shift | low),
+// column by column, each as a uvarint of its slot gap: shifted left by
+// shift with low in the low bits (events), or followed by low as a byte
+// (exceptions, lowByte). It returns data and each column's length in bytes
+// (in colLen's storage).
+func (sc *splitScratch) byColumn(items []uint64, n int, data []byte, colLen []int, shift uint, lowByte bool) ([]byte, []int) {
 	start := grow(sc.start, n+1)
 	clear(start)
 	for _, x := range items {
@@ -489,18 +487,17 @@ func (sc *splitScratch) byColumn(items []uint64, n int, data []byte, colLen []in
 	}
 	sc.start, sc.byCol, sc.next = start, byCol, next
 	colLen = grow(colLen, n)
-	low := uint64(1)<<bits - 1
+	lowMask := uint64(1)<<shift - 1
 	for c := range n {
 		before, prev := len(data), -1
 		for _, x := range byCol[start[c]:start[c+1]] {
-			slot := int(x&(1<<32-1)) >> bits
+			slot, low := int(x&(1<<32-1)>>shift), x&lowMask
 			gap := uint64(slot - prev - 1)
-			if bits == 2 {
-				data = binary.AppendUvarint(data, gap<<2|x&low)
+			if lowByte {
+				data = append(binary.AppendUvarint(data, gap), byte(low))
 			} else {
-				data = binary.AppendUvarint(data, gap)
+				data = binary.AppendUvarint(data, gap<<shift|low)
 			}
-			data = tail(data, x)
 			prev = slot
 		}
 		colLen[c] = len(data) - before
