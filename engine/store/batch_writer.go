@@ -441,12 +441,9 @@ func (w *BatchWriter) assembleLoop() {
 // writeLoop compresses and writes chunks.
 func (w *BatchWriter) writeLoop() {
 	defer w.wg.Done()
-	enc, err := w.s.opts.newEncoders()
-	if err != nil {
-		w.fail(err)
-	}
+	enc := w.s.opts.newEncoders()
 	for job := range w.chunks {
-		if enc == nil || w.failed() != nil {
+		if w.failed() != nil {
 			continue // drain
 		}
 		if err := w.writeChunk(job, enc); err != nil {

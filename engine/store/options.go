@@ -85,9 +85,9 @@ type sectionEncoders struct {
 }
 
 // newEncoders returns the zstd encoders for chunk sections with these
-// options.
-func (o *Options) newEncoders() (*sectionEncoders, error) {
-	return &sectionEncoders{level: o.ZstdLevel, rawFrom: o.RawLiteralsFrom}, nil
+// options (made when first used: an error shows in encode).
+func (o *Options) newEncoders() *sectionEncoders {
+	return &sectionEncoders{level: o.ZstdLevel, rawFrom: o.RawLiteralsFrom}
 }
 
 // forSamples returns the encoder for a chunk of n samples (nil: store

@@ -112,11 +112,7 @@ func (tx *Tx) rewriteBatch(batch uint32, keep []int, newSet []uint32) (int, erro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			enc, err := tx.s.opts.newEncoders()
-			if err != nil {
-				errs <- err
-				return
-			}
+			enc := tx.s.opts.newEncoders()
 			for i := range jobs {
 				ref, err := tx.rewriteChunk(&m.Chunks[i], keep, newSet, enc)
 				if err != nil {
