@@ -65,62 +65,27 @@ type splitLayout struct {
 }
 
 // layoutSparse finds the fields of a version 2 sparse Simple row that v
-// (Reset on row) accepted.
+// (Reset on row) accepted, with the parsers Reset used.
 func layoutSparse(row []byte, v *View) (splitLayout, bool) {
 	var l splitLayout
+	var set sampleSet
 	p := row[1:]
 	_, k1 := uvarint(p)
 	_, k2 := uvarint(p[k1:])
-	off := 1 + k1 + k2 + 2
-	fl, ok := setLen2(row[off:], v.words)
-	if !ok {
+	q, err := parseSet2(row[1+k1+k2+2:], v.n, v.words, &set) // F
+	if err != nil {
 		return l, false
 	}
-	l.mStart = off + fl
-	ml, ok := setLen2(row[l.mStart:], v.words)
-	if !ok {
+	l.mStart = len(row) - len(q)
+	if q, err = parseSet2(q, v.n, v.words, &set); err != nil { // M
 		return l, false
 	}
-	l.mEnd = l.mStart + ml
-	q := row[l.mEnd:]
-	nx, k := uvarint(q)
-	if k <= 0 {
+	l.mEnd = len(row) - len(q)
+	if q, err = v.parseX(q); err != nil { // the same exceptions again
 		return l, false
-	}
-	q = q[k:]
-	for range nx {
-		for range 1 + v.ploidy { // gap, then Ploidy allele codes
-			_, k := uvarint(q)
-			if k <= 0 {
-				return l, false
-			}
-			q = q[k:]
-		}
 	}
 	l.xEnd = len(row) - len(q)
 	return l, true
-}
-
-// setLen2 returns the length in bytes of the version 2 sample set field at
-// the start of p.
-func setLen2(p []byte, words int) (int, bool) {
-	h, kh := uvarint(p)
-	switch {
-	case kh <= 0:
-		return 0, false
-	case h == 0:
-		return kh, true
-	case h == 1:
-		return kh + 8*words, kh+8*words <= len(p)
-	case h&1 != 0:
-		return 0, false
-	}
-	l, kl := uvarint(p[kh:])
-	if kl <= 0 || l > uint64(len(p)) {
-		return 0, false
-	}
-	n := kh + kl + int(l)
-	return n, n <= len(p)
 }
 
 // Splitter splits and joins rows (SplitSparse, JoinSparse), reusing its
