@@ -97,7 +97,51 @@ func generatorFor(cfg *config, n int) string {
 	return "" // synth's default: scrm when installed
 }
 
-var synthSummary = regexp.MustCompile(`(\d+) linked \+ (\d+) unlinked genomes, (\d+) VCF records \((\w+), \d+ planted\)`)
+// gentre synth's summary line: its genomes always, and, when it wrote a
+// VCF, its records and generator.
+var (
+	synthGenomes = regexp.MustCompile(`(\d+) linked \+ (\d+) unlinked genomes`)
+	synthSummary = regexp.MustCompile(`(\d+) linked \+ (\d+) unlinked genomes, (\d+) VCF records \((\w+), \d+ planted\)`)
+)
+
+// synthRun is one run of gentre synth.
+type synthRun struct {
+	Cmd              string // as shown in reports
+	Time             time.Duration
+	Summary          string // its summary (stderr)
+	Linked, Unlinked int
+	Records          string // VCF records, "" when the summary has none
+	Generator        string // scrm or go, "" as Records
+}
+
+// runSynth runs gentre synth for n people into data (a folder in dir) and
+// reads its summary.
+func runSynth(cfg *config, dir, data string, n int) (synthRun, error) {
+	args := []string{cfg.Gentre, "synth", "--out", data, "--patients", strconv.Itoa(n),
+		"--seed", strconv.FormatUint(cfg.Seed, 10), "--sites", strconv.Itoa(cfg.Sites)}
+	if g := generatorFor(cfg, n); g != "" {
+		args = append(args, "--generator", g)
+	}
+	cfg.Log("n=%d: gentre synth", n)
+	start := time.Now()
+	var stderr bytes.Buffer
+	c := exec.Command(args[0], args[1:]...)
+	c.Stderr = &stderr
+	if err := c.Run(); err != nil {
+		return synthRun{}, fmt.Errorf("gentre synth: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	r := synthRun{Cmd: display(cfg, dir, shellJoin(args)), Time: time.Since(start), Summary: strings.TrimSpace(stderr.String())}
+	m := synthGenomes.FindStringSubmatch(r.Summary)
+	if m == nil {
+		return synthRun{}, fmt.Errorf("gentre synth: unexpected summary %q", r.Summary)
+	}
+	r.Linked, _ = strconv.Atoi(m[1])
+	r.Unlinked, _ = strconv.Atoi(m[2])
+	if m := synthSummary.FindStringSubmatch(r.Summary); m != nil {
+		r.Records, r.Generator = m[3], m[4]
+	}
+	return r, nil
+}
 
 // runCohortSize makes the cohort of n people and measures everything on it.
 func runCohortSize(cfg *cohortConfig, n int) (*cohortSizeResult, error) {
@@ -122,29 +166,16 @@ func runCohortSize(cfg *cohortConfig, n int) (*cohortSizeResult, error) {
 
 	// 1. The synthetic cohort.
 	data := p("synth")
-	args := []string{cfg.Gentre, "synth", "--out", data, "--patients", strconv.Itoa(n),
-		"--seed", strconv.FormatUint(cfg.Seed, 10), "--sites", strconv.Itoa(cfg.Sites)}
-	if g := generatorFor(cfg.config, n); g != "" {
-		args = append(args, "--generator", g)
+	sr, err := runSynth(cfg.config, dir, data, n)
+	if err != nil {
+		return nil, err
 	}
-	cfg.Log("n=%d: gentre synth", n)
-	start := time.Now()
-	var stderr bytes.Buffer
-	c := exec.Command(args[0], args[1:]...)
-	c.Stderr = &stderr
-	if err := c.Run(); err != nil {
-		return nil, fmt.Errorf("gentre synth: %w: %s", err, strings.TrimSpace(stderr.String()))
+	if sr.Generator == "" {
+		return nil, fmt.Errorf("gentre synth: unexpected summary %q", sr.Summary)
 	}
-	res.SynthTime = time.Since(start)
-	res.SynthCmd = display(cfg.config, dir, shellJoin(args))
-	m := synthSummary.FindStringSubmatch(stderr.String())
-	if m == nil {
-		return nil, fmt.Errorf("gentre synth: unexpected summary %q", strings.TrimSpace(stderr.String()))
-	}
-	linked, _ := strconv.Atoi(m[1])
-	unlinked, _ := strconv.Atoi(m[2])
-	res.Linked, res.VCFSamples, res.Generator = linked, linked+unlinked, m[4]
-	cfg.Log("n=%d: %d samples, %s VCF records (%s), %.1fs", n, res.VCFSamples, m[3], res.Generator, res.SynthTime.Seconds())
+	res.SynthTime, res.SynthCmd = sr.Time, sr.Cmd
+	res.Linked, res.VCFSamples, res.Generator = sr.Linked, sr.Linked+sr.Unlinked, sr.Generator
+	cfg.Log("n=%d: %d samples, %s VCF records (%s), %.1fs", n, res.VCFSamples, sr.Records, res.Generator, res.SynthTime.Seconds())
 
 	// 2. Stores (not timed in the comparison; gentre's peak RSS counts).
 	vcf := filepath.Join(data, synth.VCFFile)

@@ -214,37 +214,16 @@ func loadLength(cfg *gatewayConfig) string {
 	return cfg.Duration.String()
 }
 
-var gatewaySynthSummary = regexp.MustCompile(`(\d+) linked \+ (\d+) unlinked genomes`)
-
 // makeGatewayStore runs gentre synth and ingests its output (SNOMED CT,
 // care records, genomes with the manifest) into store.
 func makeGatewayStore(cfg *gatewayConfig, res *gatewaySizeResult, dir, store string, n int) error {
 	data := filepath.Join(dir, "synth")
-	args := []string{cfg.Gentre, "synth", "--out", data, "--patients", strconv.Itoa(n),
-		"--seed", strconv.FormatUint(cfg.Seed, 10), "--sites", strconv.Itoa(cfg.Sites)}
-	if g := generatorFor(cfg.config, n); g != "" {
-		args = append(args, "--generator", g)
+	sr, err := runSynth(cfg.config, dir, data, n)
+	if err != nil {
+		return err
 	}
-	cfg.Log("n=%d: gentre synth", n)
-	start := time.Now()
-	var stderr bytes.Buffer
-	c := exec.Command(args[0], args[1:]...)
-	c.Stderr = &stderr
-	if err := c.Run(); err != nil {
-		return fmt.Errorf("gentre synth: %w: %s", err, strings.TrimSpace(stderr.String()))
-	}
-	res.SynthTime = time.Since(start)
-	res.SynthCmd = display(cfg.config, dir, shellJoin(args))
-	m := gatewaySynthSummary.FindStringSubmatch(stderr.String())
-	if m == nil {
-		return fmt.Errorf("gentre synth: unexpected summary %q", strings.TrimSpace(stderr.String()))
-	}
-	linked, _ := strconv.Atoi(m[1])
-	unlinked, _ := strconv.Atoi(m[2])
-	res.Linked, res.Samples = linked, linked+unlinked
-	if m := synthSummary.FindStringSubmatch(stderr.String()); m != nil {
-		res.Generator = m[4]
-	}
+	res.SynthTime, res.SynthCmd = sr.Time, sr.Cmd
+	res.Linked, res.Samples, res.Generator = sr.Linked, sr.Linked+sr.Unlinked, sr.Generator
 	careFiles, err := filepath.Glob(filepath.Join(data, "care*.ndjson*"))
 	if err != nil || len(careFiles) == 0 {
 		return fmt.Errorf("no care records in %s", data)
