@@ -21,6 +21,29 @@ type check struct {
 
 func (c *check) OK() bool { return c.Skipped != "" || c.Mismatches == 0 }
 
+// writeChecks writes checks as a Markdown table under heading (nothing when
+// there are none); pf prints to the report.
+func writeChecks(pf func(format string, a ...any), heading string, checks []check) {
+	if len(checks) == 0 {
+		return
+	}
+	pf("\n%s\n\n| check | compared | mismatches | result |\n|---|---:|---:|---|\n", heading)
+	for _, ch := range checks {
+		res := "agree"
+		switch {
+		case ch.Skipped != "":
+			res = "skipped: " + ch.Skipped
+		case ch.Mismatches > 0:
+			res = "**DISAGREE**: " + strings.Join(ch.Examples, "; ")
+		}
+		compared, mism := commas(int64(ch.Compared))+" "+ch.Unit, commas(int64(ch.Mismatches))
+		if ch.Skipped != "" {
+			compared, mism = "—", "—"
+		}
+		pf("| %s | %s | %s | %s |\n", mdEscape(ch.Name), compared, mism, mdEscape(res))
+	}
+}
+
 const maxExamples = 5
 
 func (c *check) fail(format string, a ...any) {

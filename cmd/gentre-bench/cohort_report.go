@@ -399,23 +399,7 @@ func (rep *cohortReport) sizeMarkdown(pf func(string, ...any), r *cohortSizeResu
 		pf("| %s | %s | %s | %s |\n", mdEscape(t.Name), atLabel(t.At), mdEscape(t.Measured), t.Met)
 	}
 
-	if len(r.Checks) > 0 {
-		pf("\n**Answer checks** (the harness's VCF count: the cohort's columns of the VCF text, counted as `geno.CountRow` counts)\n\n| check | compared | mismatches | result |\n|---|---:|---:|---|\n")
-		for _, ch := range r.Checks {
-			res := "agree"
-			switch {
-			case ch.Skipped != "":
-				res = "skipped: " + ch.Skipped
-			case ch.Mismatches > 0:
-				res = "**DISAGREE**: " + strings.Join(ch.Examples, "; ")
-			}
-			compared, mism := commas(int64(ch.Compared))+" "+ch.Unit, commas(int64(ch.Mismatches))
-			if ch.Skipped != "" {
-				compared, mism = "—", "—"
-			}
-			pf("| %s | %s | %s | %s |\n", mdEscape(ch.Name), compared, mism, mdEscape(res))
-		}
-	}
+	writeChecks(pf, "**Answer checks** (the harness's VCF count: the cohort's columns of the VCF text, counted as `geno.CountRow` counts)", r.Checks)
 
 	if r.ProcessProfileTop != "" || (r.Engine != nil && r.Engine.ProfileTop != "") {
 		pf("\n**Where gentre's time goes**\n")

@@ -214,23 +214,7 @@ func (rep *report) sizeMarkdown(pf func(string, ...any), r *sizeResult) {
 	for _, t := range targets(r) {
 		pf("| %s | %s | %s |\n", t.Name, t.Measured, t.Met)
 	}
-	if len(r.Checks) > 0 {
-		pf("\n**Answer checks**\n\n| check | compared | mismatches | result |\n|---|---:|---:|---|\n")
-		for _, ch := range r.Checks {
-			res := "agree"
-			switch {
-			case ch.Skipped != "":
-				res = "skipped: " + ch.Skipped
-			case ch.Mismatches > 0:
-				res = "**DISAGREE**: " + strings.Join(ch.Examples, "; ")
-			}
-			compared, mism := commas(int64(ch.Compared))+" "+ch.Unit, commas(int64(ch.Mismatches))
-			if ch.Skipped != "" {
-				compared, mism = "—", "—"
-			}
-			pf("| %s | %s | %s | %s |\n", ch.Name, compared, mism, mdEscape(res))
-		}
-	}
+	writeChecks(pf, "**Answer checks**", r.Checks)
 	for _, n := range r.Notes {
 		pf("\nNote: %s\n", n)
 	}
