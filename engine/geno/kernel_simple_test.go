@@ -15,14 +15,7 @@ func TestEachSimple(t *testing.T) {
 	var v View
 	simple, dense := 0, 0
 	for _, n := range testSizes {
-		specs := fixedSpecs(n)
-		for range 30 {
-			specs = append(specs, randSpec(rng, n))
-		}
-		specs = append(specs, rowSpec{n: n, nAlleles: 2, ploidies: []int{2}, af: 0.002, missing: 0.01, phase: 2},
-			rowSpec{n: n, nAlleles: 2, ploidies: []int{2}, af: 0.01, missing: 0.01, half: 0.01, phase: 1},
-			rowSpec{n: n, nAlleles: 2, ploidies: []int{2}, af: 0.01, missing: 0.01, half: 0.01, weird: 0.01},
-			rowSpec{n: n, nAlleles: 2, ploidies: []int{2}, af: 0.3, missing: 0.01, half: 0.01, phase: 2})
+		specs := simpleSpecs(rng, n, 30)
 		for _, sp := range specs {
 			randRow(rng, sp, &r)
 			if err := v.Reset(e.Append(nil, &r), n); err != nil {
@@ -80,4 +73,18 @@ func TestEachSimple(t *testing.T) {
 		t.Fatal("no dense simple row drawn")
 	}
 	t.Logf("%d simple rows, %d dense", simple, dense)
+}
+
+// simpleSpecs returns row families for the Simple-row code: the fixed ones,
+// nRand random ones, and biallelic diploid rows rare and common, with
+// missing and half calls, mixed phase and odd samples.
+func simpleSpecs(rng *rand.Rand, n, nRand int) []rowSpec {
+	specs := fixedSpecs(n)
+	for range nRand {
+		specs = append(specs, randSpec(rng, n))
+	}
+	return append(specs, rowSpec{n: n, nAlleles: 2, ploidies: []int{2}, af: 0.002, missing: 0.01, phase: 2},
+		rowSpec{n: n, nAlleles: 2, ploidies: []int{2}, af: 0.01, missing: 0.01, half: 0.01, phase: 1},
+		rowSpec{n: n, nAlleles: 2, ploidies: []int{2}, af: 0.01, missing: 0.01, half: 0.01, weird: 0.01},
+		rowSpec{n: n, nAlleles: 2, ploidies: []int{2}, af: 0.3, missing: 0.01, half: 0.01, phase: 2})
 }

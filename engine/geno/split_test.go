@@ -18,14 +18,8 @@ func TestSplitJoin(t *testing.T) {
 	var spl Splitter
 	split, nExc := 0, 0
 	for _, n := range testSizes {
-		specs := fixedSpecs(n)
-		for range 40 {
-			specs = append(specs, randSpec(rng, n))
-		}
-		specs = append(specs, rowSpec{n: n, nAlleles: 2, ploidies: []int{2}, af: 0.002, missing: 0.01, phase: 2},
-			rowSpec{n: n, nAlleles: 2, ploidies: []int{2}, af: 0.01, missing: 0.3, half: 0.01, phase: 1},
-			rowSpec{n: n, nAlleles: 2, ploidies: []int{2}, af: 0.01, missing: 0.01, half: 0.01, weird: 0.01},
-			rowSpec{n: n, nAlleles: 2, ploidies: []int{2}, af: 0.3, missing: 0.01, half: 0.01, phase: 2})
+		// Many missing calls too: missing sets stored as bitmaps.
+		specs := append(simpleSpecs(rng, n, 40), rowSpec{n: n, nAlleles: 2, ploidies: []int{2}, af: 0.01, missing: 0.3, half: 0.01, phase: 1})
 		for _, sp := range specs {
 			randRow(rng, sp, &r)
 			row := e.Append(nil, &r)
