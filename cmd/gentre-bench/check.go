@@ -21,6 +21,19 @@ type check struct {
 
 func (c *check) OK() bool { return c.Skipped != "" || c.Mismatches == 0 }
 
+// tsvValue is the check's value in the reports' .tsv: its outcome and what
+// was compared.
+func (c *check) tsvValue() string {
+	v := "agree"
+	switch {
+	case c.Skipped != "":
+		v = "skipped"
+	case c.Mismatches > 0:
+		v = fmt.Sprintf("DISAGREE(%d)", c.Mismatches)
+	}
+	return fmt.Sprintf("%s, %d %s compared", v, c.Compared, c.Unit)
+}
+
 // writeChecks writes checks as a Markdown table under heading (nothing when
 // there are none); pf prints to the report.
 func writeChecks(pf func(format string, a ...any), heading string, checks []check) {

@@ -295,15 +295,8 @@ func (rep *report) writeTSV(w io.Writer) error {
 			row(r, "target", "", fmt.Sprintf("t%d_met", i+1), t.Met)
 			row(r, "target", "", fmt.Sprintf("t%d", i+1), strings.ReplaceAll(t.Name, "`", "")+": "+t.Measured)
 		}
-		for _, c := range r.Checks {
-			v := "agree"
-			switch {
-			case c.Skipped != "":
-				v = "skipped"
-			case c.Mismatches > 0:
-				v = fmt.Sprintf("DISAGREE(%d)", c.Mismatches)
-			}
-			row(r, "check", "", c.Name, fmt.Sprintf("%s, %d %s compared", v, c.Compared, c.Unit))
+		for i := range r.Checks {
+			row(r, "check", "", r.Checks[i].Name, r.Checks[i].tsvValue())
 		}
 	}
 	_, err := io.WriteString(w, b.String())
