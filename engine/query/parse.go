@@ -310,14 +310,9 @@ func (p *parser) predicate() (Cohort, error) {
 		if len(f) != 3 || !isSCTID(f[0]) {
 			return bad("expected SCTID OP NUMBER")
 		}
-		switch f[1] {
-		case ">", ">=", "<", "<=", "=":
-		default:
-			return bad("operator %q: expected one of > >= < <= =", f[1])
-		}
-		v, err := strconv.ParseFloat(f[2], 64)
-		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return bad("expected a number after %s", f[1])
+		v, msg := comparison(f[1], f[2])
+		if msg != "" {
+			return bad("%s", msg)
 		}
 		return Observation{Code: f[0], Op: f[1], Value: v}, nil
 	case "qc":
@@ -335,14 +330,9 @@ func (p *parser) predicate() (Cohort, error) {
 		if !known {
 			return bad("unknown QC field %q: expected one of %s", f[0], strings.Join(store.QCFields, ", "))
 		}
-		switch f[1] {
-		case ">", ">=", "<", "<=", "=":
-		default:
-			return bad("operator %q: expected one of > >= < <= =", f[1])
-		}
-		v, err := strconv.ParseFloat(f[2], 64)
-		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return bad("expected a number after %s", f[1])
+		v, msg := comparison(f[1], f[2])
+		if msg != "" {
+			return bad("%s", msg)
 		}
 		return QC{Field: f[0], Op: f[1], Value: v}, nil
 	case "medication":
@@ -392,4 +382,19 @@ func splitOp(s string) []string {
 		}
 	}
 	return nil
+}
+
+// comparison checks the OP NUMBER of an observation or qc predicate and
+// returns the number, or what was expected instead.
+func comparison(op, num string) (float64, string) {
+	switch op {
+	case ">", ">=", "<", "<=", "=":
+	default:
+		return 0, fmt.Sprintf("operator %q: expected one of > >= < <= =", op)
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, "expected a number after " + op
+	}
+	return v, ""
 }
