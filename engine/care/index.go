@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -379,11 +380,7 @@ func encodeDir(codes []string, lens []int, crcs, counts []uint32) ([]byte, error
 }
 
 func encodeBitmaps(m map[string]*roaring.Bitmap) (dir, data []byte, err error) {
-	codes := make([]string, 0, len(m))
-	for c := range m {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
+	codes := slices.Sorted(maps.Keys(m))
 	lens := make([]int, len(codes))
 	crcs := make([]uint32, len(codes))
 	counts := make([]uint32, len(codes))
@@ -404,11 +401,7 @@ func encodeBitmaps(m map[string]*roaring.Bitmap) (dir, data []byte, err error) {
 // encodeObservations writes each code's values ascending (ties by person,
 // exact duplicates once), then the persons in the same order.
 func encodeObservations(m map[string][]obsPair) (dir, data []byte, err error) {
-	codes := make([]string, 0, len(m))
-	for c := range m {
-		codes = append(codes, c)
-	}
-	slices.Sort(codes)
+	codes := slices.Sorted(maps.Keys(m))
 	lens := make([]int, len(codes))
 	crcs := make([]uint32, len(codes))
 	counts := make([]uint32, len(codes))
