@@ -217,12 +217,7 @@ func (rep *cohortReport) writeMarkdown(w io.Writer) error {
 	cfg := rep.Config
 	var b strings.Builder
 	pf := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
-	pf("# gentre cohort-query benchmark, %s\n\n", rep.Date.Format("2006-01-02"))
-	if rep.failed() {
-		pf("> **ANSWERS DISAGREE**: at least one answer check failed (see \"Answer checks\" below). The timings\n")
-		pf("> below measure a wrong answer and must not be quoted.\n\n")
-	}
-	pf("Produced by `%s`.\n\n", rep.Command)
+	writeHeading(pf, "gentre cohort-query benchmark", rep.Date, rep.failed(), rep.Command)
 	pf("The question (issue: \"the query engine must beat bcftools and PLINK 2\"): allele frequencies of every site on chr22 among\n")
 	for _, q := range questions {
 		pf("- %s: `%s`\n", q.Title, q.FreqQuery("chr22"))

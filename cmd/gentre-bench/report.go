@@ -132,12 +132,7 @@ func (rep *report) writeMarkdown(w io.Writer) error {
 	cfg := rep.Config
 	var b strings.Builder
 	pf := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
-	pf("# gentre ingest and query benchmark, %s\n\n", rep.Date.Format("2006-01-02"))
-	if rep.failed() {
-		pf("> **ANSWERS DISAGREE**: at least one answer check failed (see \"Answer checks\" below). The timings\n")
-		pf("> below measure a wrong answer and must not be quoted.\n\n")
-	}
-	pf("Produced by `%s`.\n\n", rep.Command)
+	writeHeading(pf, "gentre ingest and query benchmark", rep.Date, rep.failed(), rep.Command)
 	pf("| | |\n|---|---|\n")
 	pf("| machine | %s, %d logical CPUs, %.1f GiB RAM, Linux %s |\n", rep.Machine.CPU, rep.Machine.Cores,
 		float64(rep.Machine.MemBytes)/(1<<30), rep.Machine.Kernel)
@@ -229,6 +224,17 @@ func ratioCell(tool string, g, t float64) string {
 }
 
 func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+// writeHeading writes a report's title and date, a warning not to quote
+// its timings when an answer check failed, and the command that made it.
+func writeHeading(pf func(format string, a ...any), title string, date time.Time, failed bool, command string) {
+	pf("# %s, %s\n\n", title, date.Format("2006-01-02"))
+	if failed {
+		pf("> **ANSWERS DISAGREE**: at least one answer check failed (see \"Answer checks\" below). The timings\n")
+		pf("> below measure a wrong answer and must not be quoted.\n\n")
+	}
+	pf("Produced by `%s`.\n\n", command)
+}
 
 // writeTSV writes the results in long form, one measurement a line:
 // samples, records, genotypes, section, tool, metric, value. Run-level
