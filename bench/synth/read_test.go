@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,20 +14,6 @@ import (
 	"github.com/gentre/gentre/ingest/fhir"
 	"github.com/gentre/gentre/ingest/vcf"
 )
-
-// requirePeer skips the test when a peer tool is missing, unless
-// GENTRE_REQUIRE_PEERS=1 (set by `make test` and CI), where it fails.
-func requirePeer(t testing.TB, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			if os.Getenv("GENTRE_REQUIRE_PEERS") == "1" {
-				t.Fatalf("%s not installed (run make deps)", n)
-			}
-			t.Skipf("%s not installed", n)
-		}
-	}
-}
 
 // generate writes a cohort into a temporary folder.
 func generate(t testing.TB, o Options) *Summary {

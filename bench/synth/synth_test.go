@@ -14,6 +14,7 @@ import (
 
 	"github.com/gentre/gentre/bench/sim"
 	"github.com/gentre/gentre/ingest/fhir"
+	"github.com/gentre/gentre/internal/testpeer"
 	"github.com/gentre/gentre/pseudonymise"
 )
 
@@ -62,7 +63,7 @@ func TestDeterministic(t *testing.T) {
 
 // TestDeterministicScrm: the scrm path and bgzip give the same bytes too.
 func TestDeterministicScrm(t *testing.T) {
-	requirePeer(t, "scrm", "bgzip")
+	testpeer.Require(t, "scrm", "bgzip")
 	o := Options{People: 150, Sites: 300, Seed: 3, Generator: sim.GeneratorScrm}
 	a, b := generate(t, o), generate(t, o)
 	if _, differ := sameFiles(t, a, b); len(differ) > 0 {

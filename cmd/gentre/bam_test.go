@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gentre/gentre/internal/testpeer"
 )
 
 const ex1BAM = "/usr/lib/R/site-library/Rsamtools/extdata/ex1.bam"
@@ -27,8 +29,8 @@ func samtoolsMeanDepth(t *testing.T, region string) (float64, int) {
 }
 
 func TestBAMCoverageAndQC(t *testing.T) {
-	requirePeer(t, "samtools")
-	requireFile(t, ex1BAM)
+	testpeer.Require(t, "samtools")
+	testpeer.RequireFile(t, ex1BAM)
 	dir := newStore(t)
 	_, errOut, code := gentreExit("ingest", "bam", "--store", dir, "--sample", "LAB-0001", ex1BAM)
 	if code != 0 || !strings.Contains(errOut, "3,307 reads") {

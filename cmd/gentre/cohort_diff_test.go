@@ -16,6 +16,7 @@ import (
 	"github.com/gentre/gentre/bench/synth"
 	"github.com/gentre/gentre/ingest/fhir"
 	"github.com/gentre/gentre/ingest/snomed"
+	"github.com/gentre/gentre/internal/testpeer"
 	"github.com/gentre/gentre/pseudonymise"
 )
 
@@ -94,7 +95,7 @@ func readTruth(t *testing.T, sum *synth.Summary) map[string]*truthPerson {
 // synthetic population, freq ... in COHORT equals bcftools +fill-tags on
 // the cohort's samples (bcftools view -S), and so do the vs counts.
 func TestFreqInRandomCohortsMatchesBcftools(t *testing.T) {
-	requirePeer(t, "bcftools", "scrm")
+	testpeer.Require(t, "bcftools", "scrm")
 	tmp := t.TempDir()
 	sum, err := synth.Generate(filepath.Join(tmp, "cohort"), synth.Options{People: 400, Sites: 1200, Seed: 11, Generator: "scrm"})
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/gentre/gentre/internal/testpeer"
 )
 
 // htslibVariantFiles returns every VCF and BCF among htslib's and
@@ -14,7 +16,7 @@ import (
 func htslibVariantFiles(t *testing.T) []string {
 	var files []string
 	root := "/usr/share/htslib-test/test"
-	requireFile(t, root)
+	testpeer.RequireFile(t, root)
 	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".vcf") || strings.HasSuffix(p, ".vcf.gz") || strings.HasSuffix(p, ".bcf")) {
 			files = append(files, p)
@@ -101,7 +103,7 @@ func gentreFreqStore(t *testing.T, dir string) (string, error) {
 // TestFreqMatchesBcftoolsOnRealFiles: AC/AN per ALT allele equal
 // bcftools +fill-tags on every test VCF/BCF that bcftools accepts.
 func TestFreqMatchesBcftoolsOnRealFiles(t *testing.T) {
-	requirePeer(t, "bcftools")
+	testpeer.Require(t, "bcftools")
 	compared := 0
 	for _, path := range htslibVariantFiles(t) {
 		name := strings.TrimPrefix(path, "/usr/share/htslib-test/test/")

@@ -3,38 +3,11 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// requirePeer skips the test when a peer tool is missing, unless
-// GENTRE_REQUIRE_PEERS=1 (set by `make test` and CI), where it fails.
-func requirePeer(t testing.TB, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			if os.Getenv("GENTRE_REQUIRE_PEERS") == "1" {
-				t.Fatalf("%s not installed (run make deps)", n)
-			}
-			t.Skipf("%s not installed", n)
-		}
-	}
-}
-
-// requireFile skips (or with GENTRE_REQUIRE_PEERS=1 fails) when a fixture
-// from a Debian package is absent.
-func requireFile(t testing.TB, path string) {
-	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("GENTRE_REQUIRE_PEERS") == "1" {
-			t.Fatalf("%s missing (run make deps)", path)
-		}
-		t.Skipf("%s missing", path)
-	}
-}
 
 // gentre runs one command line in-process and returns stdout, failing the
 // test on a non-zero exit.

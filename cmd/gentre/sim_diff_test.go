@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gentre/gentre/bench/sim"
+	"github.com/gentre/gentre/internal/testpeer"
 )
 
 // simulate writes a scrm cohort with multi-allelic sites, missing and half
@@ -34,7 +35,7 @@ func simulate(t *testing.T, dir, contig string, samples, sites int, haploid floa
 // TestFreqMatchesBcftoolsOnSimulatedCohorts: scrm cohorts (with chr and
 // without, diploid and chrX-like mixed ploidy) as VCF, BGZF VCF and BCF.
 func TestFreqMatchesBcftoolsOnSimulatedCohorts(t *testing.T) {
-	requirePeer(t, "bcftools", "scrm", "bgzip")
+	testpeer.Require(t, "bcftools", "scrm", "bgzip")
 	tmp := t.TempDir()
 	for _, tc := range []struct {
 		contig  string
@@ -73,7 +74,7 @@ func TestFreqMatchesBcftoolsOnSimulatedCohorts(t *testing.T) {
 // and ingested as two batches answers exactly as the whole file does, all
 // columns, and AC/AN still equal bcftools on the whole file.
 func TestSampleBatchesMergeExactly(t *testing.T) {
-	requirePeer(t, "bcftools", "scrm")
+	testpeer.Require(t, "bcftools", "scrm")
 	tmp := t.TempDir()
 	full := simulate(t, tmp, "chr22", 150, 1200, 0, 11)
 	a, b := filepath.Join(tmp, "a.bcf"), filepath.Join(tmp, "b.vcf")
@@ -116,7 +117,7 @@ func TestSampleBatchesMergeExactly(t *testing.T) {
 // TestRegionIsASliceOfTheContig: freq over a region equals the rows of the
 // whole-contig answer whose position lies in it, at chunk edges too.
 func TestRegionIsASliceOfTheContig(t *testing.T) {
-	requirePeer(t, "scrm")
+	testpeer.Require(t, "scrm")
 	tmp := t.TempDir()
 	path := simulate(t, tmp, "chr22", 40, 800, 0, 3)
 	dir := newStore(t)

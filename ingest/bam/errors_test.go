@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gentre/gentre/internal/testpeer"
 )
 
 var twoRefs = []rawRef{{"chr1", 1000}, {"chr2", 500}}
@@ -238,7 +240,7 @@ func TestOptionsValidate(t *testing.T) {
 // TestRawVsSamtools compares hand-made files (CG tags, placed unmapped
 // reads, mapped reads without CIGAR, zero-length contigs) with samtools.
 func TestRawVsSamtools(t *testing.T) {
-	requirePeer(t, "samtools")
+	testpeer.Require(t, "samtools")
 	cgAux := []byte("CGBI\x03\x00\x00\x00")
 	for _, c := range []uint32{cig(opM, 5), cig(opD, 3), cig(opM, 5)} {
 		cgAux = binary.LittleEndian.AppendUint32(cgAux, c)

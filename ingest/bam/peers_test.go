@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -12,32 +11,6 @@ import (
 
 	"github.com/gentre/gentre/engine/coverage"
 )
-
-// requirePeer skips when a peer tool is missing, except under
-// GENTRE_REQUIRE_PEERS=1 (set by `make test` and CI), where it fails.
-func requirePeer(t testing.TB, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			if os.Getenv("GENTRE_REQUIRE_PEERS") == "1" {
-				t.Fatalf("%s not installed (run make deps)", n)
-			}
-			t.Skipf("%s not installed", n)
-		}
-	}
-}
-
-// requireFile skips (or with GENTRE_REQUIRE_PEERS=1 fails) when a fixture
-// from a Debian package is absent.
-func requireFile(t testing.TB, path string) {
-	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		if os.Getenv("GENTRE_REQUIRE_PEERS") == "1" {
-			t.Fatalf("fixture %s missing (run make deps)", path)
-		}
-		t.Skipf("fixture %s missing", path)
-	}
-}
 
 // samtools runs samtools and returns its stdout, or an error (with its
 // stderr) when it exits non-zero.

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/gentre/gentre/internal/testpeer"
 )
 
 // simCases are the simulated BAMs every differential test runs on.
@@ -43,7 +45,7 @@ func TestReadMatchesNaive(t *testing.T) {
 }
 
 func TestSimVsSamtools(t *testing.T) {
-	requirePeer(t, "samtools")
+	testpeer.Require(t, "samtools")
 	dir := t.TempDir()
 	for i, o := range simCases {
 		for _, q := range []struct{ mapQ, baseQ int }{{0, 0}, {20, 0}, {0, 13}, {25, 30}} {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gentre/gentre/internal/testpeer"
 )
 
 const (
@@ -21,7 +23,7 @@ const (
 // findFiles lists the files under root (recursively) with the suffix.
 func findFiles(t *testing.T, root, suffix string) []string {
 	t.Helper()
-	requireFile(t, root)
+	testpeer.RequireFile(t, root)
 	var out []string
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -143,9 +145,9 @@ func checkRealBAM(t *testing.T, path string) bool {
 }
 
 func TestRealBAMsVsSamtools(t *testing.T) {
-	requirePeer(t, "samtools")
+	testpeer.Require(t, "samtools")
 	files := findFiles(t, htslibTests, ".bam")
-	requireFile(t, filepath.Join(rsamtools, "ex1.bam"))
+	testpeer.RequireFile(t, filepath.Join(rsamtools, "ex1.bam"))
 	files = append(files, findFiles(t, rsamtools, ".bam")...)
 	for _, path := range files {
 		t.Run(strings.TrimPrefix(path, "/usr/"), func(t *testing.T) {
@@ -158,7 +160,7 @@ func TestRealBAMsVsSamtools(t *testing.T) {
 // samtools view -b; when we (and htslib) find it unsorted, it is sorted
 // with samtools sort and compared again.
 func TestRealSAMsVsSamtools(t *testing.T) {
-	requirePeer(t, "samtools")
+	testpeer.Require(t, "samtools")
 	files := findFiles(t, htslibTests, ".sam")
 	files = append(files, findFiles(t, rsamtools, ".sam")...)
 	for _, path := range files {

@@ -9,12 +9,12 @@ import (
 	"hash/crc32"
 	"io"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
 
 	biogo "github.com/biogo/hts/bgzf"
+	"github.com/gentre/gentre/internal/testpeer"
 )
 
 // vcfLike makes about n bytes of VCF-shaped text (mostly 0/0 genotypes,
@@ -64,24 +64,10 @@ func biogoBytes(t testing.TB, data []byte, level int, cuts ...int) []byte {
 	return buf.Bytes()
 }
 
-// requirePeer skips when a peer tool is missing, except under
-// GENTRE_REQUIRE_PEERS=1 (set by `make test` and CI), where it fails.
-func requirePeer(t testing.TB, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			if os.Getenv("GENTRE_REQUIRE_PEERS") == "1" {
-				t.Fatalf("%s not installed (run make deps)", n)
-			}
-			t.Skipf("%s not installed", n)
-		}
-	}
-}
-
 // bgzipBytes compresses data with htslib's bgzip.
 func bgzipBytes(t testing.TB, data []byte, args ...string) []byte {
 	t.Helper()
-	requirePeer(t, "bgzip")
+	testpeer.Require(t, "bgzip")
 	cmd := exec.Command("bgzip", append([]string{"-c"}, args...)...)
 	cmd.Stdin = bytes.NewReader(data)
 	var stderr bytes.Buffer
