@@ -36,15 +36,8 @@ func runProjectCreate(args []string, stdout, stderr io.Writer) error {
 	name := fs.String("name", "", "project name")
 	purpose := fs.String("purpose", "", "research, planning or care")
 	end := fs.String("end", "", "last day of the project, YYYY-MM-DD (default: a year from today)")
-	ops, err := parseFlags(fs, args)
-	if err != nil {
+	if err := parseStoreFlags(fs, args, dir); err != nil {
 		return err
-	}
-	if err := requireStore(*dir); err != nil {
-		return err
-	}
-	if len(ops) > 0 {
-		return usageError("unexpected argument %q", ops[0])
 	}
 	if *name == "" || *purpose == "" {
 		return usageError("--name and --purpose are required")
@@ -80,15 +73,8 @@ func runTokenCreate(args []string, stdout, stderr io.Writer) error {
 	role := fs.String("role", "", "data-manager, researcher, industry, output-checker, auditor or citizen")
 	project := fs.String("project", "", "project (researcher, industry, output-checker)")
 	nhs := fs.String("nhs-number", "", "the citizen's NHS number (role citizen); only its pseudonym is kept")
-	ops, err := parseFlags(fs, args)
-	if err != nil {
+	if err := parseStoreFlags(fs, args, dir); err != nil {
 		return err
-	}
-	if err := requireStore(*dir); err != nil {
-		return err
-	}
-	if len(ops) > 0 {
-		return usageError("unexpected argument %q", ops[0])
 	}
 	if *user == "" || *role == "" {
 		return usageError("--user and --role are required")

@@ -82,15 +82,8 @@ func auditChange(l *audit.Log, action, request string, release uint64) error {
 func runAuditVerify(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("audit verify")
 	dir := fs.String("store", "", "store folder")
-	ops, err := parseFlags(fs, args)
-	if err != nil {
+	if err := parseStoreFlags(fs, args, dir); err != nil {
 		return err
-	}
-	if err := requireStore(*dir); err != nil {
-		return err
-	}
-	if len(ops) > 0 {
-		return usageError("unexpected argument %q", ops[0])
 	}
 	pub, err := audit.ReadPublicKey(auditDir(*dir))
 	if err != nil {

@@ -19,15 +19,8 @@ import (
 func runDump(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("dump")
 	dir := fs.String("store", "", "store folder")
-	ops, err := parseFlags(fs, args)
-	if err != nil {
+	if err := parseStoreFlags(fs, args, dir); err != nil {
 		return err
-	}
-	if err := requireStore(*dir); err != nil {
-		return err
-	}
-	if len(ops) > 0 {
-		return usageError("unexpected argument %q", ops[0])
 	}
 	st, err := store.Open(*dir, nil)
 	if err != nil {

@@ -19,15 +19,9 @@ func runInit(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("init")
 	dir := fs.String("store", "", "store folder to create")
 	keyFile := fs.String("key-file", "", "use this existing key file instead of generating a key")
-	ops, err := parseFlags(fs, args)
+	err := parseStoreFlags(fs, args, dir)
 	if err != nil {
 		return err
-	}
-	if err := requireStore(*dir); err != nil {
-		return err
-	}
-	if len(ops) > 0 {
-		return usageError("unexpected argument %q", ops[0])
 	}
 	var key *pseudonymise.Key
 	if *keyFile != "" {

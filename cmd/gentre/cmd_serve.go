@@ -29,15 +29,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	cert := fs.String("tls-cert", "", "TLS certificate (PEM)")
 	key := fs.String("tls-key", "", "TLS private key (PEM)")
 	threads := fs.Int("threads", 0, "threads per query (default: all cores)")
-	ops, err := parseFlags(fs, args)
-	if err != nil {
+	if err := parseStoreFlags(fs, args, dir); err != nil {
 		return err
-	}
-	if err := requireStore(*dir); err != nil {
-		return err
-	}
-	if len(ops) > 0 {
-		return usageError("unexpected argument %q", ops[0])
 	}
 	if (*cert == "") != (*key == "") {
 		return usageError("give both --tls-cert and --tls-key, or neither")

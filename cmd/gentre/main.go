@@ -145,3 +145,19 @@ func requireStore(dir string) error {
 	}
 	return nil
 }
+
+// parseStoreFlags parses the flags of a command that takes --store (dir)
+// and no operands.
+func parseStoreFlags(fs *flag.FlagSet, args []string, dir *string) error {
+	ops, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := requireStore(*dir); err != nil {
+		return err
+	}
+	if len(ops) > 0 {
+		return usageError("unexpected argument %q", ops[0])
+	}
+	return nil
+}
