@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/bits"
 	"sort"
@@ -420,11 +421,11 @@ func (w *chunkWorker) count(e *Engine, ref *store.ChunkRef, samples []uint32, rb
 	if sp != nil {
 		var err error
 		if spIn, w.splitIn, err = prepareSplit(sp, ls.in, ls.nIn, ns, w.splitIn, &w.compIn); err != nil {
-			return err
+			return fmt.Errorf("%s: %w", c.Name, err)
 		}
 		if w.plan.HasVs {
 			if spVs, w.splitVs, err = prepareSplit(sp, ls.vs, ls.nVs, ns, w.splitVs, &w.compVs); err != nil {
-				return err
+				return fmt.Errorf("%s: %w", c.Name, err)
 			}
 		}
 	}
